@@ -1,0 +1,73 @@
+# ocip — build, test, catalog, sanitize, bench.  `make help` lists targets.
+PKGS        := lua5.4 libuv openssl libxml-2.0 libcurl
+CC          ?= cc
+LUA         ?= lua5.4
+BUSTED      ?= busted
+OCIP_SCHEMA_DIR ?= ../shared/schemas/ocip-r25
+BUILD       ?= build
+VERSION     := 0.1.0
+
+PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS    := $(shell pkg-config --libs libuv openssl libxml-2.0 libcurl)
+LUA_LIBS    := $(shell pkg-config --libs lua5.4)
+OPT         ?= -O2
+SAN         ?=
+CFLAGS      += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g $(OPT) $(SAN) \
+               -Wall -Wextra -Werror -fPIC -I. $(PKG_CFLAGS) -DOCIP_VERSION='"$(VERSION)"'
+LDFLAGS     += $(SAN)
+
+RUNTIME_SRC  := $(sort $(wildcard runtime/*.c))
+BINDINGS_SRC := $(sort $(filter-out bindings/main.c,$(wildcard bindings/*.c)))
+LUA_SRC      := $(sort $(shell find lua -name '*.lua'))
+RUNTIME_OBJ  := $(RUNTIME_SRC:%.c=$(BUILD)/%.o)
+BINDINGS_OBJ := $(BINDINGS_SRC:%.c=$(BUILD)/%.o) $(BUILD)/lua_embed.o
+CTEST_SRC    := $(sort $(wildcard spec/c/test_*.c))
+CTEST_BIN    := $(CTEST_SRC:spec/c/%.c=$(BUILD)/ctest/%)
+
+.PHONY: all test ctest spec catalog catalog-check sanitize bench clean help demo
+all: $(BUILD)/ocip $(BUILD)/ocip.so
+
+$(BUILD)/%.o: %.c $(wildcard runtime/*.h bindings/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# The catalog data is compiled into runtime/catalog.c.
+$(BUILD)/runtime/catalog.o: gen/catalog.inc
+
+# Lua library sources are embedded so `ocip` and `ocip.so` are self-contained.
+$(BUILD)/lua_embed.c: $(LUA_SRC) bindings/embed.lua
+	@mkdir -p $(BUILD)
+	$(LUA) bindings/embed.lua $(LUA_SRC) > $@.tmp && mv $@.tmp $@
+$(BUILD)/lua_embed.o: $(BUILD)/lua_embed.c
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/ocip: $(BUILD)/bindings/main.o $(BINDINGS_OBJ) $(RUNTIME_OBJ)
+	$(CC) $(LDFLAGS) -Wl,-E -o $@ $^ $(PKG_LIBS) $(LUA_LIBS) -lm
+
+$(BUILD)/ocip.so: $(BINDINGS_OBJ) $(RUNTIME_OBJ)
+	$(CC) $(LDFLAGS) -shared -o $@ $^ $(PKG_LIBS)
+
+# C unit tests: runtime only (no Lua), cmocka.
+$(BUILD)/ctest/%: spec/c/%.c $(RUNTIME_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka -lm
+
+ctest: $(CTEST_BIN)
+spec: all
+test: all $(CTEST_BIN)
+	@sh spec/run.sh $(BUILD)
+
+catalog:
+	$(LUA) gen/gen.lua "$(OCIP_SCHEMA_DIR)" gen/catalog.inc
+
+sanitize:
+	$(MAKE) BUILD=build-san OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+
+bench: all
+	@sh spec/bench/run.sh $(BUILD)
+
+clean:
+	rm -rf build build-san
+
+help:
+	@echo "make | make test | make catalog | make sanitize | make bench | make clean"

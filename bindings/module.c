@@ -1,0 +1,83 @@
+/* luaopen_ocip: builds ocip.core from every opener, preloads the embedded Lua
+ * library and runs its entry module "ocip". */
+#include <stdarg.h>
+#include <string.h>
+#include "bindings/core.h"
+#include "bindings/embed.h"
+
+static int push_errorv(lua_State *L, const char *kind, const char *fmt, va_list ap) {
+    lua_createtable(L, 0, 4);
+    lua_pushstring(L, kind);
+    lua_setfield(L, -2, "kind");
+    lua_pushvfstring(L, fmt, ap);
+    lua_setfield(L, -2, "message");
+    luaL_setmetatable(L, OCIP_ERROR_MT);
+    return 1;
+}
+
+int ocip_push_error(lua_State *L, const char *kind, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    push_errorv(L, kind, fmt, ap);
+    va_end(ap);
+    return 1;
+}
+
+int ocip_fail(lua_State *L, const char *kind, const char *fmt, ...) {
+    va_list ap;
+    lua_pushnil(L);
+    va_start(ap, fmt);
+    push_errorv(L, kind, fmt, ap);
+    va_end(ap);
+    return 2;
+}
+
+/* core.error_mt() -> the shared metatable, so error.lua can fill it. */
+static int l_error_mt(lua_State *L) {
+    luaL_getmetatable(L, OCIP_ERROR_MT);
+    return 1;
+}
+
+void ocip_open_errors(lua_State *L) {
+    luaL_newmetatable(L, OCIP_ERROR_MT);
+    lua_pop(L, 1);
+    lua_pushcfunction(L, l_error_mt);
+    lua_setfield(L, -2, "error_mt");
+}
+
+static int load_embedded(lua_State *L) {
+    const ocip_embedded *e = lua_touserdata(L, lua_upvalueindex(1));
+    if (luaL_loadbufferx(L, e->source, e->size, e->chunkname, "t") != LUA_OK)
+        return lua_error(L);
+    lua_pushvalue(L, 1); /* module name, as require passes it */
+    lua_call(L, 1, 1);
+    return 1;
+}
+
+int luaopen_ocip(lua_State *L) {
+    /* ocip.core */
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    lua_newtable(L);
+#define OCIP_OPENER(name) ocip_open_##name(L);
+#include "bindings/openers.h"
+#undef OCIP_OPENER
+    lua_setfield(L, -2, "ocip.core");
+    lua_pop(L, 1);
+
+    /* package.preload for every embedded Lua module except the entry itself */
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+    const ocip_embedded *entry = NULL;
+    for (const ocip_embedded *e = ocip_embedded_lua; e->module; e++) {
+        if (strcmp(e->module, "ocip") == 0) { entry = e; continue; }
+        lua_pushlightuserdata(L, (void *)e);
+        lua_pushcclosure(L, load_embedded, 1);
+        lua_setfield(L, -2, e->module);
+    }
+    lua_pop(L, 1);
+    if (!entry) return luaL_error(L, "ocip: embedded entry module missing");
+    if (luaL_loadbufferx(L, entry->source, entry->size, entry->chunkname, "t") != LUA_OK)
+        return lua_error(L);
+    lua_pushstring(L, "ocip");
+    lua_call(L, 1, 1);
+    return 1;
+}
