@@ -23,6 +23,7 @@ typedef enum {
     OCIP_PRIM_FLOAT,      /* xs:float */
     OCIP_PRIM_DATETIME,   /* xs:dateTime */
     OCIP_PRIM_DATE,       /* xs:date */
+    OCIP_PRIM_BASE64,     /* xs:base64Binary (file contents in a few commands) */
     OCIP_PRIM_COUNT
 } ocip_prim;
 
@@ -52,7 +53,10 @@ enum {
 };
 
 /* One named type. Simple and complex types share this record; fields that do
- * not apply hold OCIP_NONE / 0. */
+ * not apply hold OCIP_NONE / 0. Names: built-ins are "xs:int" etc.; an element
+ * declared without a type has "xs:anyType" (complex, no content); anonymous inline
+ * types are named "Parent.element" (or "Parent@attribute"). Built-ins have base
+ * OCIP_NONE. */
 typedef struct {
     uint32_t name;        /* string offset: the XSD name ("UserId", "xs:int", "OCITable") */
     uint8_t kind;         /* ocip_type_kind */
@@ -88,7 +92,9 @@ enum {
     OCIP_PF_LIST = 1u << 1
 };
 
-/* One particle of a content model: an element, or a sequence/choice group. */
+/* One particle of a content model: an element, or a sequence/choice group.
+ * Identical element particles are shared between types (the generator hash-conses
+ * them), so a particle index names a description, not a position in one type. */
 typedef struct {
     uint8_t kind;         /* ocip_part_kind */
     uint8_t flags;        /* OCIP_PF_* */
