@@ -43,4 +43,8 @@ void ocip_wake(ocip_waiter *w, ocip_push_fn push, void *data);
  * error status with the error value (the task's error, traceback added) on L. */
 int ocip_loop_run_main(lua_State *L, int nargs);
 
+/* Returns 1 (and clears the flag) when a spawned task that nobody joined ended with an
+ * error since the last call (it was reported on stderr); the host then exits 1. */
+int ocip_loop_failed(lua_State *L);
+
 #endif

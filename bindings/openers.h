@@ -1,2 +1,12 @@
 /* One line per bindings file that registers functions in ocip.core (X-macro, see core.h). */
 OCIP_OPENER(errors)
+OCIP_OPENER(loop)
+OCIP_OPENER(auth)
+OCIP_OPENER(catalog)
+OCIP_OPENER(regex)
+OCIP_OPENER(xsd)
+OCIP_OPENER(xmltext)
+OCIP_OPENER(http)
+OCIP_OPENER(decode)
+OCIP_OPENER(soaptext)
+OCIP_OPENER(net)
