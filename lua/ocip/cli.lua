@@ -1,0 +1,107 @@
+-- ocip command-line subcommands: main(subcommand, args) -> exit status.
+-- Each subcommand is one function here; helpers add theirs to SUBCOMMANDS.
+local M = {}
+
+local SUBCOMMANDS = {}
+
+local function usage_error(msg)
+  io.stderr:write("ocip: ", msg, "\n")
+  return 2
+end
+
+-- ocip sim ------------------------------------------------------------------
+local SIM_USAGE = [[
+usage: ocip sim [--tcp PORT] [--tls PORT --cert FILE --key FILE] [--soap PORT]
+                [--users N] [--seed S] [--latency MS] [--faults SPEC] [--state FILE]
+                [--host ADDR] [--for SECONDS]
+  Admin credentials: OCIP_SIM_ADMIN / OCIP_SIM_PASSWORD (default admin / admin-password).
+  Faults: latency=MS,jitter=MS,drop_after=BYTES,drop_p=P,split=1,garbage_p=P,stall_p=P,
+          expire_after=S,expire_commands=N,error_p=P,close_no_reply_p=P]]
+
+local function parse_sim_args(args)
+  local o = { tcp_port = 0 }
+  local i = 1
+  local function value(flag)
+    i = i + 1
+    local v = args[i]
+    if v == nil then error({ usage = flag .. " needs a value" }) end
+    return v
+  end
+  local function port(flag)
+    local v = tonumber(value(flag))
+    if not v or v < 0 or v > 65535 or v % 1 ~= 0 then error({ usage = flag .. ": bad port" }) end
+    return math.tointeger(v)
+  end
+  while i <= #args do
+    local a = args[i]
+    if a == "--tcp" then o.tcp_port = port(a)
+    elseif a == "--no-tcp" then o.tcp_port = false
+    elseif a == "--tls" then o.tls_port = port(a); o.tls = o.tls or {}
+    elseif a == "--cert" then o.tls = o.tls or {}; o.tls.cert_file = value(a)
+    elseif a == "--key" then o.tls = o.tls or {}; o.tls.key_file = value(a)
+    elseif a == "--soap" then o.soap_port = port(a)
+    elseif a == "--users" then o.users = math.tointeger(tonumber(value(a)))
+    elseif a == "--seed" then o.seed = math.tointeger(tonumber(value(a))) or args[i]
+    elseif a == "--latency" then o.latency = tonumber(value(a))
+    elseif a == "--faults" then o.faults = value(a)
+    elseif a == "--state" then o.state_file = value(a)
+    elseif a == "--host" then o.host = value(a)
+    elseif a == "--for" then o.run_for = tonumber(value(a))
+    elseif a == "-h" or a == "--help" then error({ help = true })
+    else error({ usage = "unknown option " .. tostring(a) }) end
+    i = i + 1
+  end
+  if o.tls and not (o.tls.cert_file and o.tls.key_file) then
+    error({ usage = "--tls needs --cert and --key" })
+  end
+  if o.users and o.users < 0 then error({ usage = "--users: bad count" }) end
+  return o
+end
+
+function SUBCOMMANDS.sim(args)
+  local ok, o = pcall(parse_sim_args, args)
+  if not ok then
+    if type(o) == "table" and o.help then print(SIM_USAGE) return 0 end
+    if type(o) == "table" and o.usage then return usage_error("sim: " .. o.usage .. "\n" .. SIM_USAGE) end
+    error(o, 0)
+  end
+  local ocip = require "ocip"
+  local status = 0
+  ocip.run(function()
+    local sim_mod = require "ocip.sim"
+    local ok2, sim = pcall(sim_mod.start, o)
+    if not ok2 then
+      io.stderr:write("ocip sim: ", tostring(sim), "\n")
+      status = 1
+      return
+    end
+    if o.state_file then
+      local chunk, err = loadfile(o.state_file, "t", {})
+      local data = chunk and chunk()
+      local loaded, _, msg = data and sim.state:load(data)
+      if not loaded then
+        io.stderr:write("ocip sim: --state ", o.state_file, ": ", tostring(err or msg), "\n")
+        sim.stop()
+        status = 1
+        return
+      end
+    end
+    io.stdout:write(sim_mod.ready_line(sim), "\n")
+    io.stdout:flush()
+    if o.run_for then
+      ocip.core.sleep(o.run_for)
+      sim.stop()
+    end
+  end)
+  return status
+end
+
+--- cli.main(subcommand, args) -> exit status (nil when the subcommand is unknown)
+function M.main(subcommand, args)
+  local f = SUBCOMMANDS[subcommand]
+  if not f then return nil end
+  return f(args or {})
+end
+
+M.SUBCOMMANDS = SUBCOMMANDS
+return M

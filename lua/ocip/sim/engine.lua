@@ -1,0 +1,103 @@
+-- One OCI-P document in, one out: decode, per command check the session and
+-- the schema, run the stateful handler or the generic catalog answer, encode.
+-- Never raises: internal failures become ErrorResponses of their own command.
+local core = require "ocip.core"
+local schema = require "ocip.sim.schema"
+local respond = require "ocip.sim.respond"
+local generic = require "ocip.sim.generic"
+local handlers = require "ocip.sim.handlers"
+local auth = require "ocip.sim.auth"
+
+local M = {}
+
+local MAX_COMMANDS = 15
+
+local LOGIN_FAMILY = { AuthenticationRequest = true, LoginRequest14sp4 = true,
+  LoginRequest22V5 = true, LogoutRequest = true }
+
+local validate_request
+local function validate(name, cmd)
+  validate_request = validate_request or require("ocip.validate").request
+  return validate_request(name, cmd)
+end
+
+local function decode(raw)
+  local ok, doc, err = pcall(core.decode, raw)
+  if not ok then return nil, doc end
+  return doc, err
+end
+
+-- Encoded generic answers, keyed by request name (they never change).
+local generic_cache = {}
+
+local function encode(resp, echo)
+  return respond.command(resp, echo)
+end
+
+--- engine.execute(sim, session, sid, cmd) -> encoded <command> element
+function M.execute(sim, session, sid, cmd)
+  local name = cmd._type
+  local echo = cmd._echo
+  local ok, out = pcall(function()
+    local d = name and schema.type(name)
+    if not d or d.role ~= "request" then
+      return encode(respond.error(4001, "Unknown request: " .. tostring(name)), echo)
+    end
+    local valid, verr = validate(name, cmd)
+    if not valid then
+      local msg = verr and (verr.message or tostring(verr)) or "invalid"
+      return encode(respond.error(4002, "OCI XML request validation error: " .. msg), echo)
+    end
+    if LOGIN_FAMILY[name] then
+      return encode(auth.handle(sim, session, sid, name, cmd), echo)
+    end
+    local refused = auth.check(sim, session, sid)
+    if refused then return encode(refused, echo) end
+    if sim.rng:chance(sim.faults.error_p) then
+      return encode(respond.error(4099, "Injected failure (simulator fault error_p)"), echo)
+    end
+    sim.stats.commands = sim.stats.commands + 1
+    local h = handlers.find(name)
+    if h then
+      return encode(h({ sim = sim, state = sim.state, session = session }, cmd, name), echo)
+    end
+    local g = generic_cache[name]
+    if not g then
+      local s = encode(generic.answer(name), "\0")
+      local at = s:find("\0", 1, true)
+      g = { s:sub(1, at - 1), s:sub(at + 1) }
+      generic_cache[name] = g
+    end
+    return g[1] .. respond.escape(echo or "") .. g[2]
+  end)
+  if ok then return out end
+  sim.stats.internal_errors = sim.stats.internal_errors + 1
+  return respond.command(respond.error(4000, "Internal simulator error: " .. tostring(out)), echo)
+end
+
+--- engine.document(sim, session, raw) -> response document string
+function M.document(sim, session, raw)
+  local doc, err = decode(raw)
+  if not doc then
+    local msg = type(err) == "table" and (err.message or tostring(err)) or tostring(err)
+    return respond.document("", { respond.command(respond.error(4000,
+      "Invalid OCI-P document: " .. msg)) })
+  end
+  local sid = doc.session_id or ""
+  local cmds = doc.responses or doc.commands or {}
+  local out = {}
+  if #cmds == 0 then
+    out[1] = respond.command(respond.error(4000, "Document holds no command"))
+  elseif #cmds > MAX_COMMANDS then
+    for i = 1, #cmds do
+      out[i] = respond.command(respond.error(4000, "Too many commands in one document: "
+        .. #cmds .. " (at most " .. MAX_COMMANDS .. ")"), cmds[i]._echo)
+    end
+  else
+    for i = 1, #cmds do out[i] = M.execute(sim, session, sid, cmds[i]) end
+  end
+  sim.stats.documents = sim.stats.documents + 1
+  return respond.document(sid, out)
+end
+
+return M

@@ -1,0 +1,71 @@
+-- Fault injection settings and the per-document decisions drawn from them.
+-- Spec string: "latency=5,jitter=2,drop_after=1000,drop_p=0.01,split=1,garbage_p=0.01,
+-- stall_p=0.01,expire_after=10,expire_commands=100,error_p=0.05,close_no_reply_p=0.01"
+-- (latency/jitter in milliseconds, expire_after in seconds). The same keys work
+-- as a Lua table. The table is live: specs change it while the simulator runs.
+local Error = require "ocip.error"
+
+local M = {}
+
+-- key -> kind of value
+local KEYS = {
+  latency = "number",        -- ms added before every reply
+  jitter = "number",         -- ms, uniform extra delay in [0, jitter]
+  drop_after = "integer",    -- close the connection once it has written this many bytes
+  drop_p = "number",         -- close mid-reply (a random prefix is written) with this probability
+  split = "boolean",         -- write replies one byte at a time
+  garbage_p = "number",      -- reply with bytes that are not an OCI-P document
+  stall_p = "number",        -- never reply to the document (connection stays open)
+  expire_after = "number",   -- sessions expire this many seconds after login
+  expire_commands = "integer", -- sessions expire after this many commands
+  error_p = "number",        -- answer a command with an ErrorResponse
+  close_no_reply_p = "number", -- close the connection after reading a document, no reply
+}
+M.KEYS = KEYS
+
+local function convert(key, v)
+  local kind = KEYS[key]
+  if not kind then
+    Error.raise("usage", "unknown fault '" .. tostring(key) .. "'")
+  end
+  if kind == "boolean" then
+    if v == true or v == "1" or v == 1 or v == "true" or v == "yes" then return true end
+    if v == false or v == "0" or v == 0 or v == "false" or v == "no" then return false end
+  else
+    local n = tonumber(v)
+    if n and n >= 0 then
+      if kind == "integer" then
+        n = math.tointeger(n)
+        if n then return n end
+      elseif key:sub(-2) ~= "_p" or n <= 1 then
+        return n
+      end
+    end
+  end
+  Error.raise("usage", "bad value for fault " .. key .. ": " .. tostring(v))
+end
+
+--- faults.parse(spec) -> table of faults (spec: string, table or nil). Raises usage errors.
+function M.parse(spec)
+  local out = {}
+  if spec == nil or spec == "" then return out end
+  if type(spec) == "table" then
+    for k, v in pairs(spec) do out[k] = convert(k, v) end
+    return out
+  end
+  for item in tostring(spec):gmatch("[^,%s]+") do
+    local k, v = item:match("^([%w_]+)=(.*)$")
+    if not k then k, v = item, "1" end
+    out[k] = convert(k, v)
+  end
+  return out
+end
+
+--- faults.delay(f, rng) -> seconds to wait before replying (0 when none)
+function M.delay(f, rng)
+  local ms = f.latency or 0
+  if f.jitter and f.jitter > 0 then ms = ms + rng:float() * f.jitter end
+  return ms / 1000
+end
+
+return M

@@ -1,0 +1,180 @@
+-- Helpers shared by the stateful handlers: errors from state rules, copying
+-- stored fields into a response of another (versioned) type, search criteria,
+-- size limits and OCITable rows.
+local core = require "ocip.core"
+local schema = require "ocip.sim.schema"
+local generic = require "ocip.sim.generic"
+local respond = require "ocip.sim.respond"
+local headings = require "ocip.sim.headings"
+
+local M = {}
+
+M.SUCCESS = respond.SUCCESS
+
+function M.err(code, msg) return respond.error(code, msg) end
+
+-- Keys of stored objects that are bookkeeping, never response fields.
+local INTERNAL = { kind = true, sp = true, group = true, activated = true, services = true }
+
+local function is_scalar(v)
+  local t = type(v)
+  return t == "string" or t == "number" or t == "boolean"
+end
+
+local overlay
+
+-- Value of element e taken from a stored value v (nil when it does not fit).
+local function convert(e, v)
+  if e.simple then return is_scalar(v) and v or nil end
+  if e.table or type(v) ~= "table" then return nil end
+  local tname = e.type
+  if e.abstract then
+    local sub = v._type
+    if not sub or not core.catalog_derives(sub, tname) then return nil end
+    local o = overlay(sub, v, true)
+    o._type = sub
+    return o
+  end
+  return overlay(tname, v, true)
+end
+
+--- overlay(type, src, fill_required) -> response-shaped table with every element
+--- of `type` that `src` (snake- or xml-keyed) has a fitting value for.
+function overlay(tname, src, complete)
+  local plan = schema.plan(tname)
+  local o = {}
+  if plan then
+    for _, e in ipairs(plan.elements) do
+      local v = src[e.snake]
+      if v == nil then v = src[e.name] end
+      if v ~= nil and not INTERNAL[e.snake] then
+        if e.list and type(v) == "table" and (v[1] ~= nil or next(v) == nil) then
+          local arr = {}
+          for _, item in ipairs(v) do arr[#arr + 1] = convert(e, item) end
+          if #arr > 0 then o[e.name] = arr end
+        else
+          o[e.name] = convert(e, v)
+        end
+      end
+    end
+  end
+  if complete then return generic.fill(tname, o) end
+  return o
+end
+M.overlay = overlay
+
+--- M.response(name_of_request, obj, extra) -> the request's response type, filled
+--- from obj's stored fields, extra (xml names) on top, required rest generated.
+function M.response(req_name, obj, extra)
+  local rname = schema.response_of(req_name)
+  local o = overlay(rname, obj, false)
+  if extra then for k, v in pairs(extra) do o[k] = v end end
+  return generic.fill(rname, o)
+end
+
+--- M.store(req, skip) -> copy of the request fields (snake names) minus skip keys
+function M.store(req, skip)
+  local o = {}
+  for k, v in pairs(req) do
+    if type(k) == "string" and k:sub(1, 1) ~= "_" and not (skip and skip[k]) then o[k] = v end
+  end
+  return o
+end
+
+--- M.merge(obj, req, skip) applies a Modify request: present fields replace,
+--- nil-marked fields (ocip.NIL) are cleared.
+local NIL = require("ocip.sentinel").NIL
+function M.merge(obj, req, skip)
+  for k, v in pairs(req) do
+    if type(k) == "string" and k:sub(1, 1) ~= "_" and not (skip and skip[k]) then
+      if v == NIL then obj[k] = nil else obj[k] = v end
+    end
+  end
+end
+
+-- Search criteria -------------------------------------------------------------
+
+local function items(v)
+  if v == nil then return nil end
+  if type(v) == "table" and v[1] ~= nil then return v end
+  return { v }
+end
+
+local function text_match(c, s)
+  if s == nil then s = "" end
+  s = tostring(s)
+  local value = c.value or ""
+  if c.is_case_insensitive == nil or c.is_case_insensitive then
+    s, value = s:lower(), value:lower()
+  end
+  local mode = c.mode or "Starts With"
+  if mode == "Equal To" then return s == value end
+  if mode == "Contains" then return s:find(value, 1, true) ~= nil end
+  return s:sub(1, #value) == value
+end
+
+--- M.filter(req, fields) -> predicate(obj); fields maps a criteria key
+--- (snake, e.g. "search_criteria_user_last_name") to function(obj) -> value.
+--- Keys starting "search_criteria_exact_" compare their single value exactly.
+function M.filter(req, fields)
+  local checks = {}
+  for key, getter in pairs(fields) do
+    local list = items(req[key])
+    if list then
+      for _, c in ipairs(list) do
+        if key:find("^search_criteria_exact_") then
+          local want
+          for k, v in pairs(c) do
+            if k:sub(1, 1) ~= "_" then want = v end
+          end
+          checks[#checks + 1] = function(o)
+            local have = getter(o)
+            if type(want) == "table" then
+              return type(have) == "table" and have.name == want.name
+            end
+            return have == want
+          end
+        else
+          checks[#checks + 1] = function(o) return text_match(c, getter(o)) end
+        end
+      end
+    end
+  end
+  -- criteria the simulator does not model are ignored (every row passes them)
+  return function(o)
+    for i = 1, #checks do if not checks[i](o) then return false end end
+    return true
+  end
+end
+
+--- M.table(response_name, objs, row_fn, req) -> OCITable value, honouring the
+--- request's search criteria predicate `keep` and response_size_limit.
+function M.table(rname, iter, row_fn, keep, limit)
+  local rows = {}
+  for o in iter do
+    if not keep or keep(o) then
+      rows[#rows + 1] = row_fn(o)
+      if limit and #rows >= limit then break end
+    end
+  end
+  return { headings = assert(headings[rname], rname), rows = rows }
+end
+
+--- M.each(list) -> iterator over the array's values
+function M.each(list)
+  local i = 0
+  return function()
+    i = i + 1
+    return list[i]
+  end
+end
+
+function M.yn(b) return b and "true" or "false" end
+
+function M.dn(o)
+  local p = o.phone_number
+  if not p then return nil end
+  return "+1-" .. p
+end
+
+return M

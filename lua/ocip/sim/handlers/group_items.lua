@@ -1,0 +1,184 @@
+-- Named children of a group: call pickup groups, departments, administrators,
+-- and the group's phone numbers.
+local C = require "ocip.sim.handlers.common"
+
+local H = {}
+
+local function group(ctx, req) return ctx.state:group(req.service_provider_id, req.group_id) end
+
+-- Call pickup ---------------------------------------------------------------
+H["^GroupCallPickupAddInstanceRequest$"] = function(ctx, req)
+  local g, code, msg = group(ctx, req)
+  if not g then return C.err(code, msg) end
+  for _, uid in ipairs(req.user_id or {}) do
+    local u
+    u, code, msg = ctx.state:user(uid)
+    if not u then return C.err(code, msg) end
+  end
+  local o
+  o, code, msg = ctx.state:add_child(g, "pickups", req.name, { users = req.user_id or {} })
+  if not o then return C.err(code, msg) end
+  return C.SUCCESS
+end
+
+H["^GroupCallPickupGetInstanceRequest$"] = function(ctx, req, name)
+  local g, code, msg = group(ctx, req)
+  if not g then return C.err(code, msg) end
+  local o
+  o, code, msg = ctx.state:child(g, "pickups", req.name, "Call pickup group")
+  if not o then return C.err(code, msg) end
+  local rows = {}
+  for _, uid in ipairs(o.users) do
+    local u = ctx.state.ids[uid]
+    if u then
+      rows[#rows + 1] = { u.user_id, u.last_name, u.first_name, nil, C.dn(u), u.phone_number
+        and "true" or "false", u.email_address, u.hiragana_last_name, u.hiragana_first_name,
+        u.extension }
+    end
+  end
+  return { _type = name:gsub("Request", "Response"), userTable = { headings = { "User Id",
+    "Last Name", "First Name", "Department", "Phone Number", "Phone Number Activated",
+    "Email Address", "Hiragana Last Name", "Hiragana First Name", "Extension" }, rows = rows } }
+end
+
+H["^GroupCallPickupDeleteInstanceRequest$"] = function(ctx, req)
+  local g, code, msg = group(ctx, req)
+  if not g then return C.err(code, msg) end
+  local ok
+  ok, code, msg = ctx.state:delete_child(g, "pickups", req.name, "Call pickup group")
+  if not ok then return C.err(code, msg) end
+  return C.SUCCESS
+end
+
+H["^GroupCallPickupGetInstanceListRequest$"] = function(ctx, req, name)
+  local g, code, msg = group(ctx, req)
+  if not g then return C.err(code, msg) end
+  local names = {}
+  for _, o in ipairs(g.pickups.list) do names[#names + 1] = o.name end
+  return { _type = name:gsub("Request", "Response"), name = names }
+end
+
+-- Departments ---------------------------------------------------------------
+H["^GroupDepartmentAddRequest$"] = function(ctx, req)
+  local g, code, msg = group(ctx, req)
+  if not g then return C.err(code, msg) end
+  local o
+  o, code, msg = ctx.state:add_child(g, "departments", req.department_name, C.store(req))
+  if not o then return C.err(code, msg) end
+  return C.SUCCESS
+end
+
+H["^GroupDepartmentDeleteRequest$"] = function(ctx, req)
+  local g, code, msg = group(ctx, req)
+  if not g then return C.err(code, msg) end
+  local ok
+  ok, code, msg = ctx.state:delete_child(g, "departments", req.department_name, "Department")
+  if not ok then return C.err(code, msg) end
+  return C.SUCCESS
+end
+
+H["^GroupDepartmentGetListRequest18$"] = function(ctx, req, name)
+  local g, code, msg = group(ctx, req)
+  if not g then return C.err(code, msg) end
+  local rname = name:gsub("Request", "Response")
+  return { _type = rname, departmentTable = C.table(rname, C.each(g.departments.list),
+    function(d) return { "false", d.name, d.name .. " (" .. g.id .. ")", d.calling_line_id_name,
+      d.calling_line_id_phone_number } end) }
+end
+
+-- Group administrators (they can log in with their password) ------------------
+H["^GroupAdminAddRequest$"] = function(ctx, req, _, sim)
+  local g, code, msg = group(ctx, req)
+  if not g then return C.err(code, msg) end
+  if ctx.state.ids[req.user_id] or ctx.sim.passwords[req.user_id] then
+    return C.err(4010, "Duplicate administrator: " .. req.user_id)
+  end
+  local o
+  o, code, msg = ctx.state:add_child(g, "admins", req.user_id, C.store(req))
+  if not o then return C.err(code, msg) end
+  o.kind = "admin"
+  ctx.state.ids[req.user_id] = o
+  if req.password then ctx.sim.passwords[req.user_id] = req.password end
+  return C.SUCCESS
+end
+
+H["^GroupAdminGetRequest"] = function(ctx, req, name)
+  local o = ctx.state.ids[req.user_id]
+  if not o or o.kind ~= "admin" then return C.err(4008, "User not found: " .. req.user_id) end
+  return C.response(name, o, { serviceProviderId = o.service_provider_id,
+    groupId = o.group_id, hasPassword = o.password ~= nil })
+end
+
+H["^GroupAdminDeleteRequest$"] = function(ctx, req)
+  local o = ctx.state.ids[req.user_id]
+  if not o or o.kind ~= "admin" then return C.err(4008, "User not found: " .. req.user_id) end
+  local g = ctx.state:group(o.service_provider_id, o.group_id)
+  if g then ctx.state:delete_child(g, "admins", req.user_id) end
+  ctx.state.ids[req.user_id] = nil
+  ctx.sim.passwords[req.user_id] = nil
+  return C.SUCCESS
+end
+
+H["^GroupAdminGetListRequest$"] = function(ctx, req, name)
+  local g, code, msg = group(ctx, req)
+  if not g then return C.err(code, msg) end
+  local rname = name:gsub("Request", "Response")
+  return { _type = rname, groupAdminTable = C.table(rname, C.each(g.admins.list),
+    function(a) return { a.user_id, a.last_name, a.first_name, nil, a.language or "English",
+      "en_US", "ISO-8859-1" } end) }
+end
+
+-- Phone numbers -------------------------------------------------------------
+local function dns_of(req)
+  local out = {}
+  for _, dn in ipairs(req.phone_number or {}) do out[#out + 1] = dn end
+  for _, r in ipairs(req.dn_range or {}) do
+    local a, b = tonumber(r.min_phone_number), tonumber(r.max_phone_number)
+    if a and b and b >= a and b - a < 100000 then
+      for n = a, b do out[#out + 1] = string.format("%d", n) end
+    end
+  end
+  return out
+end
+
+H["^ServiceProviderDnAddListRequest$"] = function(ctx, req)
+  local sp, code, msg = ctx.state:sp(req.service_provider_id)
+  if not sp then return C.err(code, msg) end
+  for _, dn in ipairs(dns_of(req)) do
+    if sp.dns[dn] then return C.err(4223, "Phone number already in use: " .. dn) end
+  end
+  for _, dn in ipairs(dns_of(req)) do sp.dns[dn] = true end
+  return C.SUCCESS
+end
+
+H["^GroupDnAssignListRequest$"] = function(ctx, req)
+  local g, code, msg = group(ctx, req)
+  if not g then return C.err(code, msg) end
+  local list = dns_of(req)
+  for _, dn in ipairs(list) do
+    if g.dns[dn] then return C.err(4223, "Phone number already assigned: " .. dn) end
+  end
+  for _, dn in ipairs(list) do g.dns[dn] = true end
+  return C.SUCCESS
+end
+
+H["^GroupDnUnassignListRequest$"] = function(ctx, req)
+  local g, code, msg = group(ctx, req)
+  if not g then return C.err(code, msg) end
+  for _, dn in ipairs(dns_of(req)) do
+    if g.dns[dn] ~= true then return C.err(4224, "Phone number not available: " .. dn) end
+  end
+  for _, dn in ipairs(dns_of(req)) do g.dns[dn] = nil end
+  return C.SUCCESS
+end
+
+H["^GroupDnGetListRequest$"] = function(ctx, req, name)
+  local g, code, msg = group(ctx, req)
+  if not g then return C.err(code, msg) end
+  local list = {}
+  for dn in pairs(g.dns) do list[#list + 1] = dn end
+  table.sort(list)
+  return { _type = name:gsub("Request", "Response"), phoneNumber = list }
+end
+
+return H

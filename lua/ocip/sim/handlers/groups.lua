@@ -1,0 +1,85 @@
+-- Service providers/enterprises and groups.
+local C = require "ocip.sim.handlers.common"
+
+local H = {}
+
+H["^ServiceProviderAddRequest"] = function(ctx, req)
+  local sp, code, msg = ctx.state:add_sp{ id = req.service_provider_id,
+    name = req.service_provider_name, enterprise = req.is_enterprise,
+    domain = req.default_domain, fields = C.store(req) }
+  if not sp then return C.err(code, msg) end
+  return C.SUCCESS
+end
+
+H["^EnterpriseAddRequest"] = H["^ServiceProviderAddRequest"]
+
+H["^ServiceProviderGetRequest%d"] = function(ctx, req, name)
+  local sp, code, msg = ctx.state:sp(req.service_provider_id)
+  if not sp then return C.err(code, msg) end
+  return C.response(name, sp.fields, { serviceProviderName = sp.name,
+    isEnterprise = sp.enterprise, defaultDomain = sp.domain })
+end
+
+H["^ServiceProviderDeleteRequest$"] = function(ctx, req)
+  local ok, code, msg = ctx.state:delete_sp(req.service_provider_id)
+  if not ok then return C.err(code, msg) end
+  return C.SUCCESS
+end
+
+H["^ServiceProviderGetListRequest$"] = function(ctx, req, name)
+  local keep = C.filter(req, {
+    search_criteria_service_provider_id = function(sp) return sp.id end,
+    search_criteria_service_provider_name = function(sp) return sp.name end,
+  })
+  local want = req.is_enterprise
+  local pred = function(sp) return (want == nil or sp.enterprise == want) and keep(sp) end
+  local rname = name:gsub("Request", "Response")
+  return { _type = rname, serviceProviderTable = C.table(rname, C.each(ctx.state.sps.list),
+    function(sp) return { sp.id, sp.name, C.yn(sp.enterprise), nil } end, pred,
+    req.response_size_limit) }
+end
+
+H["^GroupAddRequest$"] = function(ctx, req)
+  local g, code, msg = ctx.state:add_group(req.service_provider_id, { id = req.group_id,
+    name = req.group_name, domain = req.default_domain, user_limit = req.user_limit,
+    fields = C.store(req) })
+  if not g then return C.err(code, msg) end
+  return C.SUCCESS
+end
+
+H["^GroupGetRequest%d"] = function(ctx, req, name)
+  local g, code, msg = ctx.state:group(req.service_provider_id, req.group_id)
+  if not g then return C.err(code, msg) end
+  return C.response(name, g.fields, { groupName = g.name, defaultDomain = g.domain,
+    userLimit = g.user_limit, userCount = #g.users.list })
+end
+
+H["^GroupModifyRequest$"] = function(ctx, req)
+  local g, code, msg = ctx.state:group(req.service_provider_id, req.group_id)
+  if not g then return C.err(code, msg) end
+  C.merge(g.fields, req)
+  if req.group_name then g.name = req.group_name end
+  if req.user_limit then g.user_limit = req.user_limit end
+  return C.SUCCESS
+end
+
+H["^GroupDeleteRequest$"] = function(ctx, req)
+  local ok, code, msg = ctx.state:delete_group(req.service_provider_id, req.group_id)
+  if not ok then return C.err(code, msg) end
+  return C.SUCCESS
+end
+
+H["^GroupGetListInServiceProviderRequest$"] = function(ctx, req, name)
+  local sp, code, msg = ctx.state:sp(req.service_provider_id)
+  if not sp then return C.err(code, msg) end
+  local keep = C.filter(req, {
+    search_criteria_group_id = function(g) return g.id end,
+    search_criteria_group_name = function(g) return g.name end,
+  })
+  local rname = name:gsub("Request", "Response")
+  return { _type = rname, groupTable = C.table(rname, C.each(sp.groups.list),
+    function(g) return { g.id, g.name, tostring(g.user_limit) } end, keep,
+    req.response_size_limit) }
+end
+
+return H

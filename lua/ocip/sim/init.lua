@@ -1,0 +1,86 @@
+-- ocip.sim: a local OCI-P server with state and fault injection.
+--   local sim = require("ocip.sim").start{ tcp_port = 0, users = 1000, seed = 1 }
+--   ... sim.tcp_port, sim.admin, sim.password, sim.state, sim.faults ...
+--   sim.stop()
+-- It runs as tasks in the current ocip loop (call it from inside ocip.run / a task).
+local core = require "ocip.core"
+local Error = require "ocip.error"
+local State = require "ocip.sim.state"
+local rng_mod = require "ocip.sim.rng"
+local faults_mod = require "ocip.sim.faults"
+local server = require "ocip.sim.server"
+
+local M = {}
+
+M.parse_faults = faults_mod.parse
+
+--- sim.start(opts) -> sim object:
+---   opts: tcp_port (0 = any; false = none), tls = {cert_file=, key_file=, port=},
+---   tls_port, soap_port (nil = none), host ("127.0.0.1"), users, seed, latency (ms),
+---   faults (string or table), admin, password, session_timeout (s), domain.
+---   Returns { tcp_port=, tls_port=, soap_port=, soap_url=, admin=, password=, state=,
+---   faults=, stats=, stop=function }.
+function M.start(opts)
+  opts = opts or {}
+  if not core.current() then
+    Error.raise("usage", "ocip.sim.start must be called from an ocip task (ocip.run)")
+  end
+  local seed = opts.seed or 1
+  local sim = {
+    host = opts.host or "127.0.0.1",
+    admin = opts.admin or os.getenv("OCIP_SIM_ADMIN") or "admin",
+    password = opts.password or os.getenv("OCIP_SIM_PASSWORD") or "admin-password",
+    state = State.new { users = opts.users or 0, seed = seed, domain = opts.domain },
+    rng = rng_mod.new(seed),
+    faults = faults_mod.parse(opts.faults),
+    session_timeout = opts.session_timeout,
+    listeners = {}, tasks = {}, conns = {}, soap_sessions = {},
+    stats = { documents = 0, commands = 0, connections = 0, dropped = 0, stalled = 0,
+      closed_no_reply = 0, internal_errors = 0 },
+  }
+  if opts.latency then sim.faults.latency = tonumber(opts.latency) end
+  sim.passwords = { [sim.admin] = sim.password }
+
+  function sim.stop()
+    if sim.stopped then return end
+    sim.stopped = true
+    for _, srv in ipairs(sim.listeners) do srv:close() end
+    for conn in pairs(sim.conns) do conn:close() end
+    sim.conns = {}
+    for _, t in ipairs(sim.tasks) do
+      if core.task_status(t) ~= "done" then pcall(core.cancel, t) end
+    end
+  end
+
+  local ok, err = pcall(function()
+    if opts.tcp_port ~= false then sim.tcp_port = server.listen_ocip(sim, opts.tcp_port or 0) end
+    if opts.tls then
+      local port = opts.tls_port or opts.tls.port or 0
+      sim.tls_port = server.listen_ocip(sim, port,
+        { cert_file = opts.tls.cert_file, key_file = opts.tls.key_file })
+    end
+    if opts.soap_port then
+      sim.soap_port = server.listen_soap(sim, opts.soap_port)
+      sim.soap_url = "http://" .. sim.host .. ":" .. sim.soap_port .. server.SOAP_PATH
+    end
+  end)
+  if not ok then
+    sim.stop()
+    if Error.is(err) then error(err, 0) end
+    Error.raise("connect", "simulator: cannot listen: " .. tostring(err))
+  end
+  return sim
+end
+
+--- sim.ready_line(sim) -> the one line `ocip sim` prints when it is ready
+function M.ready_line(sim)
+  local parts = { "ocip sim ready" }
+  if sim.tcp_port then parts[#parts + 1] = "tcp=" .. sim.host .. ":" .. sim.tcp_port end
+  if sim.tls_port then parts[#parts + 1] = "tls=" .. sim.host .. ":" .. sim.tls_port end
+  if sim.soap_url then parts[#parts + 1] = "soap=" .. sim.soap_url end
+  parts[#parts + 1] = "admin=" .. sim.admin
+  parts[#parts + 1] = "users=" .. sim.state:count_users()
+  return table.concat(parts, " ")
+end
+
+return M

@@ -1,0 +1,216 @@
+-- Listeners and per-connection loops: OCI-P over TCP and TLS (framed documents),
+-- and SOAP over HTTP/1.1 (Content-Length bodies, keep-alive, JSESSIONID).
+-- Faults are applied here, per document, from the live sim.faults table.
+local core = require "ocip.core"
+local engine = require "ocip.sim.engine"
+local auth = require "ocip.sim.auth"
+local faults_mod = require "ocip.sim.faults"
+
+local M = {}
+
+local SOAP_PATH = "/webservice/services/ProvisioningService"
+local MAX_HEADER = 64 * 1024
+local MAX_BODY = 64 * 1024 * 1024
+
+local function track(sim, conn)
+  sim.conns[conn] = true
+  sim.stats.connections = sim.stats.connections + 1
+end
+
+local function untrack(sim, conn)
+  sim.conns[conn] = nil
+  conn:close()
+end
+
+-- Bytes that frame like a document (the root closes) but are not well-formed XML.
+local function garbage(rng)
+  local junk = {}
+  for i = 1, 16 do junk[i] = string.format("%02x", rng:int(0, 255)) end
+  return '<?xml version="1.0" encoding="ISO-8859-1"?>\n<BroadsoftDocument protocol="OCI">'
+    .. "<&garbage " .. table.concat(junk) .. " <<</BroadsoftDocument>\n"
+end
+
+-- Writes one reply under the write-side faults. Returns false when the
+-- connection must end.
+local function send(sim, conn, state, reply)
+  local f, rng = sim.faults, sim.rng
+  if f.drop_after and state.written + #reply > f.drop_after then
+    local keep = f.drop_after - state.written
+    if keep > 0 then conn:write(reply:sub(1, keep)); conn:flush() end
+    sim.stats.dropped = sim.stats.dropped + 1
+    return false
+  end
+  if rng:chance(f.drop_p) then
+    conn:write(reply:sub(1, rng:int(0, #reply - 1)))
+    conn:flush()
+    sim.stats.dropped = sim.stats.dropped + 1
+    return false
+  end
+  state.written = state.written + #reply
+  if f.split then
+    for i = 1, #reply do
+      if not conn:write(reply:sub(i, i)) then return false end
+      if not conn:flush() then return false end
+    end
+    return true
+  end
+  return conn:write(reply) and true or false
+end
+
+-- Read-side faults and latency: returns "reply", "stall" or "close".
+local function decide(sim)
+  local f, rng = sim.faults, sim.rng
+  if rng:chance(f.close_no_reply_p) then return "close" end
+  if rng:chance(f.stall_p) then return "stall" end
+  local d = faults_mod.delay(f, rng)
+  if d > 0 then core.sleep(d) end
+  return "reply"
+end
+
+local function serve_ocip(sim, conn, secure)
+  track(sim, conn)
+  local session = auth.new_session(secure)
+  local state = { written = 0 }
+  while not sim.stopped do
+    local doc = conn:read()
+    if not doc then break end
+    local what = decide(sim)
+    if what == "close" then sim.stats.closed_no_reply = sim.stats.closed_no_reply + 1 break end
+    if what == "stall" then
+      sim.stats.stalled = sim.stats.stalled + 1
+    else
+      local reply = engine.document(sim, session, doc)
+      if sim.rng:chance(sim.faults.garbage_p) then reply = garbage(sim.rng) end
+      if sim.stopped or not send(sim, conn, state, reply) then break end
+    end
+  end
+  untrack(sim, conn)
+end
+
+--- Starts an OCI-P listener (TCP, or TLS when tls is given). Returns the port.
+function M.listen_ocip(sim, port, tls)
+  local srv, err = core.tcp_listen { host = sim.host, port = port or 0, tls = tls,
+    mode = "document" }
+  if not srv then error(err, 0) end
+  sim.listeners[#sim.listeners + 1] = srv
+  sim.tasks[#sim.tasks + 1] = core.spawn(function()
+    while not sim.stopped do
+      local conn = srv:accept()
+      if not conn then break end
+      if sim.stopped then conn:close() break end
+      core.spawn(serve_ocip, sim, conn, tls ~= nil)
+    end
+  end)
+  return srv:port()
+end
+
+-- SOAP ----------------------------------------------------------------------
+
+local REASONS = { [200] = "OK", [400] = "Bad Request", [404] = "Not Found",
+  [405] = "Method Not Allowed", [413] = "Payload Too Large", [500] = "Internal Server Error" }
+
+local function http_reply(conn, status, body, extra)
+  local head = { "HTTP/1.1 " .. status .. " " .. (REASONS[status] or "Status"),
+    "Content-Type: text/xml; charset=utf-8", "Content-Length: " .. #body }
+  for _, h in ipairs(extra or {}) do head[#head + 1] = h end
+  return conn:write(table.concat(head, "\r\n") .. "\r\n\r\n" .. body)
+end
+
+-- Reads one HTTP request from conn (buffered in st.buf): method, path, headers, body.
+local function read_request(conn, st)
+  local hend = st.buf:find("\r\n\r\n", 1, true)
+  while not hend do
+    if #st.buf > MAX_HEADER then return nil, 413 end
+    local chunk = conn:read()
+    if not chunk then return nil end
+    st.buf = st.buf .. chunk
+    hend = st.buf:find("\r\n\r\n", 1, true)
+  end
+  local head = st.buf:sub(1, hend - 1)
+  st.buf = st.buf:sub(hend + 4)
+  local method, path, version = head:match("^(%u+) (%S+) HTTP/(%d%.%d)")
+  if not method then return nil, 400 end
+  local headers = {}
+  for k, v in head:gmatch("\r\n([^:\r\n]+):[ \t]*([^\r\n]*)") do headers[k:lower()] = v end
+  local len = tonumber(headers["content-length"] or "0")
+  if not len or len < 0 then return nil, 400 end
+  if len > MAX_BODY then return nil, 413 end
+  local parts, have = { st.buf }, #st.buf
+  while have < len do
+    local chunk = conn:read()
+    if not chunk then return nil end
+    parts[#parts + 1] = chunk
+    have = have + #chunk
+  end
+  local all = table.concat(parts)
+  st.buf = all:sub(len + 1)
+  return { method = method, path = path, version = version, headers = headers,
+    body = all:sub(1, len) }
+end
+
+local function soap_session(sim, headers)
+  local cookie = headers.cookie and headers.cookie:match("JSESSIONID=([^;%s]+)")
+  local s = cookie and sim.soap_sessions[cookie]
+  if s then return s, nil end
+  local id = (core.random_id and core.random_id() or tostring(sim.rng:int(1, 1 << 52)))
+    :gsub("[^%w%-]", "")
+  s = auth.new_session(false)
+  sim.soap_sessions[id] = s
+  return s, "Set-Cookie: JSESSIONID=" .. id .. "; Path=/webservice; HttpOnly"
+end
+
+local function serve_soap(sim, conn)
+  track(sim, conn)
+  local soap = require "ocip.soap"
+  local st = { buf = "" }
+  while not sim.stopped do
+    local req, status = read_request(conn, st)
+    if not req then
+      if status then http_reply(conn, status, "") end
+      break
+    end
+    local keep = (req.headers.connection or ""):lower() ~= "close" and req.version ~= "1.0"
+    if req.path:gsub("%?.*", "") ~= SOAP_PATH then
+      http_reply(conn, 404, "")
+    elseif req.method ~= "POST" then
+      http_reply(conn, 405, "", { "Allow: POST" })
+    else
+      local session, set_cookie = soap_session(sim, req.headers)
+      local doc, err = soap.parse_request(req.body)
+      if not doc then
+        http_reply(conn, 500, soap.fault_envelope("INVALID_REQUEST",
+          type(err) == "table" and err.message or tostring(err)), { set_cookie })
+      else
+        local what = decide(sim)
+        if what == "close" then break end
+        if what ~= "stall" then
+          local reply = engine.document(sim, session, doc)
+          local body = assert(soap.response_envelope(reply))
+          if not http_reply(conn, 200, body, { set_cookie }) then break end
+        end
+      end
+    end
+    if not keep then break end
+  end
+  conn:flush()
+  untrack(sim, conn)
+end
+
+--- Starts the SOAP listener (plain HTTP). Returns the port.
+function M.listen_soap(sim, port)
+  local srv, err = core.tcp_listen { host = sim.host, port = port or 0, mode = "raw" }
+  if not srv then error(err, 0) end
+  sim.listeners[#sim.listeners + 1] = srv
+  sim.tasks[#sim.tasks + 1] = core.spawn(function()
+    while not sim.stopped do
+      local conn = srv:accept()
+      if not conn then break end
+      if sim.stopped then conn:close() break end
+      core.spawn(serve_soap, sim, conn)
+    end
+  end)
+  return srv:port()
+end
+
+M.SOAP_PATH = SOAP_PATH
+return M

@@ -1,0 +1,147 @@
+-- Each simulator fault and what a raw client sees. Faults are switched on and
+-- off at run time through sim.faults (the live table).
+local ocip = require "ocip"
+local core = ocip.core
+local S = require "spec.support.sim_raw"
+
+local function err_code(r)
+  return r and r._type == "ErrorResponse" and tonumber((r.summary or ""):match("%[Error (%d+)%]"))
+end
+
+local function net_only()
+  if not S.have_net then pending("network layer (core.tcp_listen) not built yet") return true end
+end
+
+local GET = { "UserGetRequest23V2", { user_id = "user000001@example.net" } }
+
+describe("ocip sim faults", function()
+  it("parses the --faults spec and the Lua table form alike", function()
+    local f = require "ocip.sim.faults"
+    local a = f.parse("latency=5,jitter=2,drop_after=1000,drop_p=0.01,split=1,garbage_p=0.01,"
+      .. "stall_p=0.01,expire_after=10,error_p=0.05,close_no_reply_p=0.01")
+    assert.same({ latency = 5, jitter = 2, drop_after = 1000, drop_p = 0.01, split = true,
+      garbage_p = 0.01, stall_p = 0.01, expire_after = 10, error_p = 0.05,
+      close_no_reply_p = 0.01 }, a)
+    assert.same(a, f.parse(a))
+    assert.has_error(function() f.parse("nope=1") end)
+    assert.has_error(function() f.parse("drop_p=2") end)
+  end)
+
+  it("error_p answers ErrorResponses, deterministically with the seed", function()
+    local function run(seed)
+      local codes = {}
+      S.with_sim({ users = 2, seed = seed }, function(sim)
+        local c = assert(S.connect(sim))
+        c:login()
+        sim.faults.error_p = 0.5
+        for i = 1, 40 do codes[i] = err_code(c:call(GET[1], GET[2])) or 0 end
+        sim.faults.error_p = nil
+        assert.equal(0, err_code(c:call(GET[1], GET[2])) or 0)
+        c:close()
+      end)
+      return codes
+    end
+    local a, b = run(9), run(9)
+    assert.same(a, b)
+    local errors = 0
+    for _, v in ipairs(a) do if v == 4099 then errors = errors + 1 end end
+    assert.is_true(errors > 5 and errors < 35, "errors: " .. errors)
+  end)
+
+  it("expire_commands and expire_after end the session", function()
+    S.with_sim({ users = 2, faults = "expire_commands=2" }, function(sim)
+      local c = assert(S.connect(sim))
+      c:login()
+      assert.equal("UserGetResponse23V2", c:call(GET[1], GET[2])._type)
+      assert.equal("UserGetResponse23V2", c:call(GET[1], GET[2])._type)
+      assert.equal(4004, err_code(c:call(GET[1], GET[2])))
+      assert.equal(4004, err_code(c:call(GET[1], GET[2])))
+      sim.faults.expire_commands = nil
+      c:login()
+      assert.equal("UserGetResponse23V2", c:call(GET[1], GET[2])._type)
+      sim.faults.expire_after = 0.05
+      core.sleep(0.1)
+      assert.equal(4004, err_code(c:call(GET[1], GET[2])))
+      c:close()
+    end)
+  end)
+
+  it("latency delays every reply", function()
+    if net_only() then return end
+    S.with_sim({ users = 2, latency = 150 }, function(sim)
+      local c = assert(S.connect(sim))
+      local t0 = core.now()
+      c:login()
+      assert.is_true(core.now() - t0 >= 0.3)
+      c:close()
+    end)
+  end)
+
+  it("split writes one byte at a time and the document still frames", function()
+    if net_only() then return end
+    S.with_sim({ users = 2, faults = { split = true } }, function(sim)
+      local c = assert(S.connect(sim, { mode = "raw" }))
+      local doc = assert(ocip.xml.encode({ assert(ocip.catalog.build("AuthenticationRequest",
+        { user_id = "admin" })) }, "s1"))
+      c.conn:write(doc)
+      local chunk = assert(c.conn:read())
+      assert.equal(1, #chunk)   -- the first read sees a single byte
+      c:close()
+    end)
+  end)
+
+  it("drop_after closes the connection mid-reply", function()
+    if net_only() then return end
+    S.with_sim({ users = 2, faults = "drop_after=100" }, function(sim)
+      local c = assert(S.connect(sim))
+      local r, err = c:call("AuthenticationRequest", { user_id = "admin" })
+      assert.is_nil(r)
+      assert.equal("closed", err.kind)
+    end)
+  end)
+
+  it("drop_p closes with a partial reply", function()
+    if net_only() then return end
+    S.with_sim({ users = 2, faults = "drop_p=1" }, function(sim)
+      local c = assert(S.connect(sim))
+      local r, err = c:call("AuthenticationRequest", { user_id = "admin" })
+      assert.is_nil(r)
+      assert.equal("closed", err.kind)
+    end)
+  end)
+
+  it("garbage_p replies with bytes that do not decode", function()
+    if net_only() then return end
+    S.with_sim({ users = 2, faults = "garbage_p=1" }, function(sim)
+      local c = assert(S.connect(sim))
+      local doc = assert(ocip.xml.encode({ assert(ocip.catalog.build("AuthenticationRequest",
+        { user_id = "admin" })) }, "s1"))
+      local out = c:send_raw(doc)
+      assert.is_string(out)
+      assert.is_nil(core.decode(out))
+      c:close()
+    end)
+  end)
+
+  it("stall_p never replies; close_no_reply_p closes without a reply", function()
+    if net_only() then return end
+    S.with_sim({ users = 2, faults = "stall_p=1" }, function(sim)
+      local c = assert(S.connect(sim))
+      local doc = assert(ocip.xml.encode({ assert(ocip.catalog.build("AuthenticationRequest",
+        { user_id = "admin" })) }, "s1"))
+      c.conn:write(doc)
+      local got
+      local reader = core.spawn(function() got = c.conn:read() end)
+      core.sleep(0.3)
+      assert.is_nil(got)
+      assert.equal(1, sim.stats.stalled)
+      core.cancel(reader)
+      c:close()
+      sim.faults.stall_p, sim.faults.close_no_reply_p = nil, 1
+      local d = assert(S.connect(sim))
+      local r, err = d:send_raw(doc)
+      assert.is_nil(r)
+      assert.equal("closed", err.kind)
+    end)
+  end)
+end)
