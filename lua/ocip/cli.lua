@@ -88,10 +88,16 @@ function SUBCOMMANDS.sim(args)
     end
     io.stdout:write(sim_mod.ready_line(sim), "\n")
     io.stdout:flush()
+    -- Stop on SIGINT/SIGTERM, or after --for seconds, whichever comes first.
+    local watch <close> = ocip.core.signal_watch{ "SIGINT", "SIGTERM" }
+    local timer
     if o.run_for then
-      ocip.core.sleep(o.run_for)
-      sim.stop()
+      timer = ocip.spawn(function() ocip.sleep(o.run_for); watch:close() end)
     end
+    local signal = watch:wait()
+    if timer then timer:cancel() end
+    sim.stop()
+    if signal then io.stderr:write("ocip sim: stopped on ", signal, "\n") end
   end)
   return status
 end
