@@ -1,0 +1,169 @@
+-- The pool: one queue of submitted commands shared by `sessions` connections.
+-- A session that is free pulls the next document's worth (<= batch) from the queue, so
+-- new documents always go to the least loaded connection; extra connections open only
+-- when work is waiting and no connected session is free. `rate` (commands/s across the
+-- pool) is a token bucket charged per document before it is written.
+--
+-- A command ("entry") is { req=, name=, deadline=, readonly=, task=, done=, resp=, err=,
+-- sent=, retried= }; ocip.outcome gives it its one and only outcome.
+local core = require "ocip.core"
+local Error = require "ocip.error"
+local Session = require "ocip.session"
+
+local M = {}
+local Pool = {}
+Pool.__index = Pool
+
+local outcome = require "ocip.outcome"
+local finish, fail, copy_error = outcome.finish, outcome.fail, outcome.copy
+
+--- pool.new(opts, log, transport) -> pool
+-- opts: sessions, batch, pipeline, rate, timeout and the connection/login options.
+function M.new(opts, log, transport)
+  local p = setmetatable({
+    opts = opts, log = log, transport = transport,
+    queue = {}, head = 1, tail = 0, -- FIFO of entries
+    sessions = {}, closed = false, auth_error = nil,
+    rate = opts.rate, tokens = 0, refilled = core.now(),
+  }, Pool)
+  for i = 1, opts.sessions do p.sessions[i] = Session.new(p, i) end
+  return p
+end
+
+function Pool:has_work()
+  return self.head <= self.tail
+end
+
+function Pool:push(e)
+  local t = self.tail + 1
+  self.tail = t
+  self.queue[t] = e
+end
+
+--- pool:push_front(list): back to the head of the queue, in order (retries, unsent batches)
+function Pool:push_front(list)
+  for i = #list, 1, -1 do
+    local h = self.head - 1
+    self.head = h
+    self.queue[h] = list[i]
+  end
+  self:kick()
+end
+
+--- pool:take(max) -> up to max live entries; entries past their deadline fail on the way
+function Pool:take(max)
+  local out, n = {}, 0
+  local now = core.now()
+  local q = self.queue
+  while n < max and self.head <= self.tail do
+    local h = self.head
+    local e = q[h]
+    q[h] = nil
+    self.head = h + 1
+    if not e.done then
+      if e.deadline <= now then
+        fail(e, "timeout", ("no connection could take the command within %gs"):format(self.opts.timeout), false)
+      else
+        n = n + 1
+        out[n] = e
+      end
+    end
+  end
+  if self.head > self.tail then self.head, self.tail = 1, 0 end
+  return out
+end
+
+--- pool:fail_queue(err or kind, message, sent): every queued command fails
+function Pool:fail_queue(err, message, sent)
+  local list = self:take(math.huge)
+  for _, e in ipairs(list) do
+    if type(err) == "string" then fail(e, err, message, sent)
+    else finish(e, nil, copy_error(err, e, false)) end
+  end
+end
+
+--- pool:submit(e): queue a command (it will get exactly one outcome)
+function Pool:submit(e)
+  if self.closed then
+    return fail(e, "closed", "client is closed", false)
+  end
+  if self.auth_error then
+    return finish(e, nil, copy_error(self.auth_error, e, false))
+  end
+  self:push(e)
+  self:kick()
+end
+
+--- pool:kick(): make sure a session is working on the queue when it is not empty.
+-- Prefers a free connected session; else opens a free unconnected one.
+function Pool:kick()
+  if self.closed or self.head > self.tail then return end
+  local spare
+  local now = core.now()
+  for _, s in ipairs(self.sessions) do
+    if not s.running then
+      if s.conn then return s:start() end
+      if not spare and (not s.failed_at or now - s.failed_at > 1) then spare = s end
+    end
+  end
+  if spare then spare:start() end
+end
+
+--- pool:connected() -> true when some session holds a logged-in connection
+function Pool:connected(except)
+  for _, s in ipairs(self.sessions) do
+    if s ~= except and (s.conn or s.connecting) then return true end
+  end
+  return false
+end
+
+--- pool:connect_failed(session, err): a session could not connect or log in.
+-- A refused login stops the pool (no retry storm, no account lock-out): every waiting
+-- and every later command fails with it until authenticate() succeeds again.
+function Pool:connect_failed(session, err)
+  session.failed_at = core.now()
+  if err.kind == "auth" or err.kind == "usage" then
+    self.auth_error = err
+    self:fail_queue(err)
+  elseif not self:connected(session) then
+    self:fail_queue(err)
+  end
+end
+
+--- pool:acquire(n): waits until n commands fit under the rate ceiling (token bucket,
+-- one second of burst; a debt is paid by sleeping, so concurrent sessions pace correctly).
+function Pool:acquire(n)
+  local rate = self.rate
+  if not rate then return end
+  local now = core.now()
+  local tokens = math.min(rate, self.tokens + (now - self.refilled) * rate)
+  self.refilled = now
+  tokens = tokens - n
+  self.tokens = tokens
+  if tokens < 0 then core.sleep(-tokens / rate) end
+end
+
+--- pool:authenticate() -> true or nil, err: opens (or reuses) the first session
+function Pool:authenticate()
+  if self.closed then return nil, Error.new("closed", "client is closed", { sent = false }) end
+  self.auth_error = nil
+  local s = self.sessions[1]
+  local ok, err = s:ensure()
+  if not ok then
+    if err.kind == "auth" or err.kind == "usage" then self.auth_error = err end
+    return nil, err
+  end
+  self:kick()
+  return true
+end
+
+--- pool:close(): queued commands fail (not sent), in-flight ones fail (sent), every
+-- connection sends LogoutRequest without waiting and closes. Idempotent.
+function Pool:close()
+  if self.closed then return end
+  self.closed = true
+  self:fail_queue("closed", "client closed before the command was sent", false)
+  for _, s in ipairs(self.sessions) do s:shutdown() end
+end
+
+return M

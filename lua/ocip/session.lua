@@ -1,0 +1,373 @@
+-- One authenticated connection of the pool, and the task ("driver") that feeds it.
+--
+-- The driver exists only while there is work: it connects and logs in (once per
+-- connection, before any command; concurrent authenticate() callers wait for that login),
+-- takes up to `batch` commands from the pool queue, writes them as one document, and
+-- reads the answer. With `pipeline = n` it keeps up to n documents in flight, answered
+-- in order (each command carries an echo attribute naming its document).
+--
+-- Outcomes (the central invariant: every command ends exactly once, see ocip.outcome):
+--  * answer with as many <command> elements as sent: each command gets its own response;
+--    a count (or echo, or session id) mismatch fails every command of that document with
+--    kind "protocol" and the connection is dropped (never shifted onto other requests);
+--  * connection lost / garbage reply: Get/List requests go back to the queue once, other
+--    requests fail with kind "closed" (or "protocol" for garbage), sent = true;
+--  * no answer within `timeout`: the document's commands fail with kind "timeout",
+--    sent = true, and the connection is discarded (never reused out of step);
+--  * "session expired / not logged in" answers: the server did not run the command, so
+--    it is sent again after a fresh login (at most 3 times).
+local core = require "ocip.core"
+local Error = require "ocip.error"
+local xml = require "ocip.xml"
+local login = require "ocip.login"
+local outcome = require "ocip.outcome"
+
+local finish, fail = outcome.finish, outcome.fail
+
+local M = {}
+local Session = {}
+Session.__index = Session
+
+--- Session.new(pool, index) -> session (not connected)
+function M.new(pool, index)
+  local opts = pool.opts
+  local depth = opts.pipeline or 1
+  if not pool.transport.pipelining then depth = 1 end
+  return setmetatable({
+    pool = pool, index = index, opts = opts, log = pool.log,
+    batch = opts.batch, depth = depth,
+    conn = nil, session_id = nil, inflight = {}, seq = 0,
+    running = false, connecting = false, waiters = {},
+  }, Session)
+end
+
+-- A server answer saying the session is not (or no longer) logged in: the command
+-- was not run, so sending it again after a new login is safe.
+local function session_lost_answer(r)
+  if not (Error.is(r) and r.kind == "server") then return false end
+  local code = tonumber(r.code)
+  if code == 4003 or code == 4004 or code == 4005 then return true end
+  local text = ((r.summary_english or r.summary or "") .. ""):lower()
+  return text:find("not logged in", 1, true) ~= nil or text:find("session expired", 1, true) ~= nil
+    or text:find("log in again", 1, true) ~= nil or text:find("invalid session", 1, true) ~= nil
+end
+
+-- Watchdog task: calls fn() after `seconds` unless cancelled first.
+local function watchdog(seconds, fn)
+  return core.spawn(function()
+    core.sleep(seconds > 0 and seconds or 0)
+    fn()
+  end)
+end
+
+local function cancel(task)
+  if task then core.cancel(task) end
+end
+
+--- session:start(): run the driver task (when not already running)
+function Session:start()
+  if self.running then return end
+  self.running = true
+  core.spawn(self.run, self)
+end
+
+function Session:run()
+  local ok, err = pcall(self.loop, self)
+  self.running = false
+  if not ok then
+    -- a bug in here must not leave anybody waiting: drop the connection (its
+    -- commands get their outcome) and report
+    self.log:log("error", "session %d: internal error: %s", self.index, tostring(err))
+    self:drop(Error.new("protocol", "internal error: " .. tostring(err)))
+  end
+  self.pool:kick()
+end
+
+function Session:loop()
+  local pool = self.pool
+  while not pool.closed do
+    if not self.conn then
+      if not pool:has_work() then return end
+      local ok, err = self:ensure()
+      if not ok then
+        self.running = false
+        pool:connect_failed(self, err)
+        return
+      end
+    end
+    -- fill the pipeline
+    while self.conn and #self.inflight < self.depth and pool:has_work() and not pool.closed do
+      local batch = pool:take(self.batch)
+      if #batch > 0 then
+        if pool.rate then
+          pool:acquire(#batch)
+          if pool.closed then
+            for _, e in ipairs(batch) do fail(e, "closed", "client closed before the command was sent", false) end
+            return
+          end
+          if not self.conn then pool:push_front(batch); break end
+        end
+        self:write(batch)
+      end
+    end
+    if #self.inflight == 0 then
+      if not pool:has_work() then return end
+    else
+      self:read_one()
+    end
+  end
+end
+
+--- session:ensure() -> true or nil, err: a logged-in connection, opening it when needed.
+-- Only one login runs per session; callers arriving meanwhile wait for its result.
+function Session:ensure()
+  if self.conn then return true end
+  if self.connecting then
+    local me = core.current()
+    self.waiters[#self.waiters + 1] = me
+    while self.connecting do core.park() end
+    if self.conn then return true end
+    return nil, self.connect_error
+  end
+  self.connecting = true
+  local ok, err = pcall(self.open, self)
+  if not ok then err = Error.new("protocol", "internal error: " .. tostring(err)) end
+  self.connecting = false
+  self.connect_error = err
+  local waiters = self.waiters
+  self.waiters = {}
+  for _, t in ipairs(waiters) do core.unpark(t) end
+  if self.conn then
+    self.failed_at = nil
+    return true
+  end
+  return nil, err
+end
+
+local TRANSIENT = { closed = true, protocol = true, timeout = true }
+
+-- Connects and logs in (a few attempts when the link breaks during the login);
+-- on success sets self.conn and self.session_id; returns nothing or the error.
+function Session:open()
+  local pool, opts, log = self.pool, self.opts, self.log
+  local err
+  for attempt = 1, 3 do
+    if pool.closed then return Error.new("closed", "client is closed", { sent = false }) end
+    local t
+    t, err = pool.transport.open(opts, log)
+    if not t then
+      if err.kind == "timeout" then err.message = "connect timed out: " .. tostring(err.message) end
+      return err
+    end
+    if pool.closed then t:close(); return Error.new("closed", "client is closed", { sent = false }) end
+    local sid = core.random_id()
+    local expired = false
+    local dog = watchdog(opts.timeout, function() expired = true; t:close() end)
+    local resp
+    resp, err = login.run(t, opts, sid, log)
+    if not expired then cancel(dog) end
+    if resp and not pool.closed then
+      self.conn, self.session_id, self.inflight = t, sid, {}
+      log:log("debug", "session %d: logged in to %s as %s (%s)", self.index, t.name, opts.username,
+        tostring(resp._type))
+      return nil
+    end
+    t:close()
+    if pool.closed then return Error.new("closed", "client is closed", { sent = false }) end
+    if expired then
+      err = Error.new("timeout", ("login got no answer within %gs"):format(opts.timeout),
+        { command = err and err.command, sent = true })
+    end
+    if not TRANSIENT[err.kind] then break end
+    log:log("debug", "session %d: login attempt %d failed: %s", self.index, attempt, tostring(err))
+    core.sleep(0.02 * attempt)
+  end
+  if err.kind == "auth" then
+    log:log("error", "login as %s failed: %s", opts.username, tostring(err))
+  end
+  return err
+end
+
+-- The echo text of document n (pipelining only).
+local function echo_of(self, n) return ("s%dd%d"):format(self.index, n) end
+
+-- Writes one document holding the batch; records it in flight with its watchdog.
+function Session:write(batch)
+  local reqs = {}
+  local deadline = math.huge
+  for i, e in ipairs(batch) do
+    reqs[i] = e.req
+    if e.deadline < deadline then deadline = e.deadline end
+  end
+  local ok, doc, err = pcall(xml.encode, reqs, self.session_id)
+  if not ok or not doc then
+    -- cannot happen with validated requests; fail them, unsent
+    local why = ok and err or Error.new("protocol", tostring(doc))
+    for _, e in ipairs(batch) do
+      fail(e, why.kind or "protocol", "could not encode the document: " .. tostring(why.message or why), false)
+    end
+    return
+  end
+  self.seq = self.seq + 1
+  local echo
+  if self.depth > 1 then
+    echo = echo_of(self, self.seq)
+    doc = doc:gsub('(<command xmlns="" xsi:type="[^"]*")>', '%1 echo="' .. echo .. '">')
+  end
+  local conn = self.conn
+  local rec = { entries = batch, conn = conn, echo = echo }
+  for _, e in ipairs(batch) do e.sent = true end
+  self.inflight[#self.inflight + 1] = rec
+  rec.dog = watchdog(deadline - core.now(), function()
+    rec.dog = nil
+    if not rec.answered then self:timed_out(rec) end
+  end)
+  if self.log:enabled("trace") then self.log:log("trace", "%s >> %s", conn.name, doc) end
+  local sent
+  sent, err = conn:send(doc)
+  if not sent then self:lost(conn, err) end
+end
+
+-- Delivers one decoded response to its command.
+local function deliver(e, r)
+  if Error.is(r) then
+    r.command = e.name
+    r.sent = true
+    if r.kind == "server" and (r.severity == "Warning" or r.severity == "Info") then
+      -- Warnings/Info keep the response: the request succeeded
+      return finish(e, { _type = "SuccessResponse", warnings = { r } }, nil)
+    end
+    return finish(e, nil, r)
+  end
+  return finish(e, r, nil)
+end
+
+-- Reads the answer to the oldest document in flight and hands out its responses.
+function Session:read_one()
+  local conn = self.conn
+  local doc, err = conn:receive()
+  if conn ~= self.conn then return end -- discarded meanwhile: its commands have their outcome
+  if not doc then return self:lost(conn, err) end
+  local rec = self.inflight[1]
+  local log = self.log
+  if log:enabled("trace") then log:log("trace", "%s << %s", conn.name, doc) end
+  local decoded
+  decoded, err = xml.decode(doc)
+  if not decoded then
+    return self:lost(conn, Error.new("protocol", "unreadable answer: " .. tostring(err and err.message or err)))
+  end
+  table.remove(self.inflight, 1)
+  rec.answered = true
+  cancel(rec.dog)
+  local entries, responses = rec.entries, decoded.responses
+  local mismatch
+  if #responses ~= #entries then
+    mismatch = ("answer holds %d commands for %d sent"):format(#responses, #entries)
+  elseif decoded.session_id and decoded.session_id ~= self.session_id then
+    mismatch = "answer carries another session id"
+  elseif rec.echo then
+    for _, r in ipairs(responses) do
+      local echo = Error.is(r) and r.echo or rawget(r, "_echo")
+      if echo ~= nil and echo ~= rec.echo then mismatch = "answer echoes another document"; break end
+    end
+  end
+  if mismatch then
+    log:log("warn", "session %d: %s; connection dropped", self.index, mismatch)
+    for _, e in ipairs(entries) do fail(e, "protocol", mismatch, true) end
+    return self:lost(conn, Error.new("protocol", mismatch))
+  end
+  local again
+  for i, e in ipairs(entries) do
+    local r = responses[i]
+    if session_lost_answer(r) and (e.relogins or 0) < 3 and not self.pool.closed then
+      e.relogins = (e.relogins or 0) + 1
+      again = again or {}
+      again[#again + 1] = e
+    else
+      deliver(e, r)
+    end
+  end
+  if again then
+    log:log("debug", "session %d: server says the session is no longer logged in; logging in again", self.index)
+    self:lost(conn, Error.new("closed", "session expired"))
+    self.pool:push_front(again)
+  end
+end
+
+-- Connection gone (closed, garbage, write error): discard it; Get/List commands in
+-- flight go back to the queue once, the others fail (their outcome is unknown).
+function Session:lost(conn, err)
+  if conn ~= self.conn then return end
+  self.conn = nil
+  conn:close()
+  local inflight = self.inflight
+  self.inflight = {}
+  local kind = (err and err.kind == "protocol") and "protocol" or "closed"
+  local why = tostring(err and (err.message or err) or "connection lost")
+  self.log:log("debug", "session %d: connection lost (%s)", self.index, why)
+  local again = {}
+  for _, rec in ipairs(inflight) do
+    rec.answered = true
+    cancel(rec.dog)
+    for _, e in ipairs(rec.entries) do
+      if not e.done then
+        if e.readonly and not e.retried and not self.pool.closed then
+          e.retried = true
+          again[#again + 1] = e
+        else
+          fail(e, kind, "connection lost before the answer (" .. why .. "); not sent again, " ..
+            "the server may have run it", true)
+        end
+      end
+    end
+  end
+  if #again > 0 then self.pool:push_front(again) end
+end
+
+-- The oldest answer did not come in time: its commands fail with "timeout" and the
+-- connection is discarded (later documents on it count as a lost connection).
+function Session:timed_out(rec)
+  local conn = rec.conn
+  if conn ~= self.conn then return end
+  self.log:log("warn", "session %d: no answer within %gs; connection discarded", self.index, self.opts.timeout)
+  for _, e in ipairs(rec.entries) do
+    fail(e, "timeout", ("no answer within %gs"):format(self.opts.timeout), true)
+  end
+  self:lost(conn, Error.new("closed", "timed out"))
+end
+
+-- Drops the connection after an internal error: everything it holds fails.
+function Session:drop(err)
+  local conn = self.conn
+  if not conn then return end
+  for _, rec in ipairs(self.inflight) do
+    for _, e in ipairs(rec.entries) do fail(e, err.kind, err.message, true) end
+  end
+  self:lost(conn, err)
+end
+
+--- session:shutdown(): LogoutRequest without waiting, close; in-flight commands fail.
+function Session:shutdown()
+  local conn = self.conn
+  if not conn then return end
+  self.conn = nil
+  local inflight = self.inflight
+  self.inflight = {}
+  for _, rec in ipairs(inflight) do
+    rec.answered = true
+    cancel(rec.dog)
+    for _, e in ipairs(rec.entries) do
+      fail(e, "closed", "client closed before the answer came", true)
+    end
+  end
+  local ok, doc = pcall(login.logout_document, self.opts, self.session_id)
+  if ok and doc then
+    if self.log:enabled("trace") then self.log:log("trace", "%s >> %s", conn.name, doc) end
+    conn:send_last(doc)
+  else
+    conn:close()
+  end
+  self.log:log("debug", "session %d: logged out", self.index)
+end
+
+return M

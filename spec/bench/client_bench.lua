@@ -1,0 +1,125 @@
+-- Client benchmarks (run by `make bench`, or: lua5.4 spec/bench/client_bench.lua BUILD_DIR).
+-- The simulator runs in a child process so that the CPU time measured here (getrusage via
+-- os.clock) is the client's alone. Prints:
+--   * client CPU per command, serial (one command at a time) and batched (batch 15);
+--   * throughput with 5 ms server latency per document, 4 sessions, batch 15, 2,000
+--     commands in flight, as a fraction of the limit sessions x batch / latency;
+--   * the same over SOAP.
+local build = arg[1] or os.getenv("OCIP_BUILD") or "build"
+package.cpath = build .. "/?.so;" .. package.cpath
+local ocip = require "ocip"
+local core = ocip.core
+
+local interpreter = arg[-1] or "lua5.4"
+local SCALE = tonumber(os.getenv("OCIP_BENCH_SCALE") or "1")
+
+-- Starts `ocip.sim` in a child process; returns { tcp_port=, soap_url=, pid=, admin=, password= }.
+local function start_sim(latency_ms)
+  local code = ([[
+package.cpath = %q .. "/?.so;" .. package.cpath
+local ocip = require "ocip"
+ocip.run(function()
+  local sim = require("ocip.sim").start { users = 2000, latency = %s, soap_port = 0 }
+  io.stdout:write(sim.tcp_port, " ", sim.soap_url or "-", " ", sim.admin, " ", sim.password, "\n")
+  io.stdout:flush()
+  while true do ocip.core.sleep(3600) end
+end)]]):format(build, tostring(latency_ms or 0))
+  local tmp = os.tmpname()
+  local f = assert(io.open(tmp, "w")); f:write(code); f:close()
+  local p = assert(io.popen(("sh -c 'echo $$; exec %s %s'"):format(interpreter, tmp), "r"))
+  local pid = p:read("l")
+  local line = p:read("l")
+  os.remove(tmp)
+  if not line then error("simulator child did not start") end
+  local port, url, admin, password = line:match("^(%d+) (%S+) (%S+) (%S+)$")
+  return { tcp_port = tonumber(port), soap_url = url ~= "-" and url or nil, admin = admin,
+    password = password, pid = pid, pipe = p }
+end
+
+local function stop_sim(sim)
+  os.execute("kill " .. sim.pid .. " >/dev/null 2>&1")
+  sim.pipe:close()
+end
+
+local function ids(n)
+  local t = {}
+  for i = 1, n do t[i] = ("user%06d@example.net"):format(i % 2000 + 1) end
+  return t
+end
+
+local function connect(sim, extra)
+  local o = { host = "127.0.0.1", port = sim.tcp_port, tls = false, username = sim.admin,
+    password = sim.password, timeout = 60, log = false }
+  for k, v in pairs(extra or {}) do o[k] = v end
+  return assert(ocip.connect(o))
+end
+
+local function cpu_per_command(sim)
+  local out = {}
+  ocip.run(function()
+    local c = connect(sim, { sessions = 1 })
+    local list = ids(math.floor(2000 * SCALE))
+    for i = 1, 200 do assert(c:UserGetRequest23V2 { user_id = list[i] }) end -- warm up
+    local t0 = os.clock()
+    for i = 1, #list do assert(c:UserGetRequest23V2 { user_id = list[i] }) end
+    out.serial = (os.clock() - t0) / #list
+    c:close()
+    c = connect(sim, { sessions = 4, batch = 15 })
+    list = ids(math.floor(20000 * SCALE))
+    t0 = os.clock()
+    local res, errs = ocip.gather(list, function(id) return c:UserGetRequest23V2 { user_id = id } end, { limit = 2000 })
+    out.batched = (os.clock() - t0) / #list
+    for i = 1, #list do assert(res[i], errs[i]) end
+    c:close()
+  end)
+  return out
+end
+
+local function throughput(sim, transport, pipeline)
+  local out = {}
+  ocip.run(function()
+    local extra = { sessions = 4, batch = 15, pipeline = pipeline }
+    if transport == "soap" then
+      extra = { sessions = 4, batch = 15, transport = "soap", url = sim.soap_url, host = nil, port = nil }
+    end
+    local c = connect(sim, extra)
+    local list = ids(math.floor((transport == "soap" and 12000 or 24000) * SCALE))
+    -- warm up: every session logged in
+    ocip.gather(ids(200), function(id) return c:UserGetRequest23V2 { user_id = id } end, { limit = 200 })
+    local t0 = core.now()
+    local res, errs = ocip.gather(list, function(id) return c:UserGetRequest23V2 { user_id = id } end, { limit = 2000 })
+    local took = core.now() - t0
+    for i = 1, #list do assert(res[i], errs[i]) end
+    out.rate = #list / took
+    out.limit = 4 * 15 / 0.005
+    c:close()
+  end)
+  return out
+end
+
+local sim = start_sim(0)
+local ok, cpu = pcall(cpu_per_command, sim)
+stop_sim(sim)
+assert(ok, cpu)
+print(("client CPU per command: serial %.1f us (target <= 60), batched %.1f us (target <= 30)")
+  :format(cpu.serial * 1e6, cpu.batched * 1e6))
+
+sim = start_sim(5)
+local ok2, tcp = pcall(throughput, sim, "tcp")
+local ok3, soap = true, nil
+if ok2 and sim.soap_url then ok3, soap = pcall(throughput, sim, "soap") end
+local ok4, piped = pcall(throughput, sim, "tcp", 2)
+stop_sim(sim)
+assert(ok2, tcp)
+print(("throughput TCP, 5 ms/document, 4 sessions x batch 15: %.0f commands/s = %.2f of the limit %.0f (target >= 0.9)")
+  :format(tcp.rate, tcp.rate / tcp.limit, tcp.limit))
+if ok3 and soap then
+  print(("throughput SOAP, same settings: %.0f commands/s = %.2f of the limit %.0f")
+    :format(soap.rate, soap.rate / soap.limit, soap.limit))
+elseif not ok3 then
+  print("throughput SOAP: failed: " .. tostring(soap))
+end
+if ok4 then
+  print(("throughput TCP with pipeline = 2 (2 documents in flight per session): %.0f commands/s = %.2f of the limit %.0f")
+    :format(piped.rate, piped.rate / piped.limit, piped.limit))
+end

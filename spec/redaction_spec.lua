@@ -1,0 +1,110 @@
+-- Secrets never reach a log line: passwords, signed passwords, passcodes, JSESSIONID
+-- cookies and configured secrets, whatever the level (trace dumps every wire document).
+package.path = "spec/support/?.lua;" .. package.path
+local ocip = require "ocip"
+local log = require "ocip.log"
+local helper = require "client_helper"
+
+describe("ocip.log.redact", function()
+  it("masks secret elements, raw and escaped, with prefixes and attributes", function()
+    local text = '<userId>a</userId><password>hunter2</password><c:signedPassword a="1">abc123</c:signedPassword>'
+      .. "<newPasscode>9876</newPasscode>"
+      .. "&lt;password&gt;s&amp;amp;p&lt;/password&gt;<oldPassword/>"
+    local out = log.redact(text)
+    assert.is_nil(out:find("hunter2", 1, true))
+    assert.is_nil(out:find("abc123", 1, true))
+    assert.is_nil(out:find("9876", 1, true))
+    assert.is_nil(out:find("s&amp;amp;p", 1, true))
+    assert.truthy(out:find("<userId>a</userId>", 1, true))
+    assert.truthy(out:find("<oldPassword/>", 1, true))
+  end)
+
+  it("masks JSESSIONID cookie values in any form", function()
+    for _, t in ipairs { "Cookie: JSESSIONID=ABCDEF0123; Path=/", "set-cookie: jsessionid=ABCDEF0123",
+      'JSESSIONID = "ABCDEF0123"', "url;jsessionid=ABCDEF0123?x" } do
+      assert.is_nil(log.redact(t):find("ABCDEF0123", 1, true), t)
+    end
+  end)
+
+  it("masks configured secrets, also XML-escaped", function()
+    local out = log.redact("pw is p<&>w and escaped p&lt;&amp;&gt;w", { "p<&>w" })
+    assert.is_nil(out:find("p<&>w", 1, true))
+    assert.is_nil(out:find("p&lt;&amp;&gt;w", 1, true))
+    -- pattern characters in a secret are taken literally
+    assert.equal("x *** y", log.redact("x a.%b y", { "a.%b" }))
+  end)
+
+  it("levels filter; unknown levels are an error", function()
+    local lines = {}
+    local l = log.bind(log.fn(function(lv, line) lines[#lines + 1] = lv .. " " .. line end, "info"), { "pw" })
+    l:log("debug", "hidden")
+    l:log("info", "the pw is %s", "pw")
+    assert.same({ "info the *** is ***" }, lines)
+    assert.has_error(function() log.stderr "loud" end)
+  end)
+end)
+
+describe("trace logging of a client session (fake transport)", function()
+  it("never shows the password, the signed password or the session cookie", function()
+    package.loaded.fake_oci = nil
+    local fake = require "fake_oci"
+    fake.install()
+    local spec, lines = helper.capture("trace")
+    local password = "Pa55:word&<x>"
+    fake.password = password
+    helper.run(10, function()
+      local c = assert(ocip.connect { host = "h", port = 2208, username = "admin", password = password,
+        _transport = fake, log = spec, timeout = 2 })
+      assert(c:UserGetRequest23V2 { user_id = "u@x" })
+      assert(c:UserModifyRequest22 { user_id = "u@x", new_password = "N3w-pass!" })
+      c:close()
+    end)
+    fake.uninstall()
+    local all = table.concat(lines, "\n")
+    assert.truthy(all:find("UserGetRequest23V2", 1, true), "trace shows wire documents")
+    assert.truthy(all:find("LoginRequest14sp4", 1, true))
+    local signed = require("ocip.core").signed_password("1234567890123", password)
+    for _, secret in ipairs { password, signed, "N3w-pass!", "Pa55:word&amp;&lt;x&gt;" } do
+      assert.is_nil(all:find(secret, 1, true), "leaked " .. secret)
+    end
+  end)
+end)
+
+-- Against the simulator: TCP trace and SOAP trace (cookie) --------------------------
+local has_sim = pcall(require, "ocip.sim") and ocip.core.tcp_connect ~= nil
+
+describe("trace logging against the simulator", function()
+  if not has_sim then
+    pending("ocip.sim / core.tcp_connect not available in this build")
+    return
+  end
+  it("TCP and SOAP: no password, signed password or JSESSIONID in any line", function()
+    local spec, lines = helper.capture("trace")
+    local sim
+    helper.run(30, function()
+      sim = require("ocip.sim").start { users = 5, soap_port = 0 }
+      local c = assert(ocip.connect { host = "127.0.0.1", port = sim.tcp_port, tls = false,
+        username = sim.admin, password = sim.password, log = spec, timeout = 5 })
+      assert(c:UserGetRequest23V2 { user_id = "user000001@example.net" })
+      c:close()
+      do
+        local s = assert(ocip.connect { transport = "soap", url = sim.soap_url,
+          username = sim.admin, password = sim.password, log = spec, timeout = 5 })
+        assert(s:UserGetRequest23V2 { user_id = "user000001@example.net" })
+        s:close()
+      end
+      sim.stop()
+    end)
+    local all = table.concat(lines, "\n")
+    assert.truthy(all:find("UserGetRequest23V2", 1, true))
+    assert.is_nil(all:find(sim.password, 1, true))
+    assert.is_nil(all:find("<signedPassword>%x", 1) or all:find("signedPassword&gt;%x", 1))
+    assert.truthy(all:find("JSESSIONID=***", 1, true), "the cookie line is logged, masked")
+    local cookies = 0
+    for id in pairs(sim.soap_sessions) do
+      cookies = cookies + 1
+      assert.is_nil(all:find(id, 1, true), "cookie value leaked")
+    end
+    assert.is_true(cookies > 0)
+  end)
+end)
