@@ -1,4 +1,4 @@
-/* Shared declarations of the C<->Lua layer: every bindings/*.c file adds its
+/* Shared declarations of the C<->Lua layer: every bindings C file adds its
  * functions to the `ocip.core` table through one opener listed in openers.h. */
 #ifndef OCIP_BINDINGS_CORE_H
 #define OCIP_BINDINGS_CORE_H
