@@ -1,0 +1,598 @@
+-- ocip.validate: checks a request against the catalog before anything is sent and
+-- normalises it into a request object (XML names, typed values) for the encoder.
+--
+-- Per type a *plan* is compiled once and cached: key -> field map (snake and XML
+-- names), elements in schema order, the required fields of a plain sequence or the
+-- group tree when the model has choices/optional groups, and one checker closure
+-- per simple type (enum set, facets, patterns).
+--
+-- Decisions (documented in docs/INTERNALS.md too):
+-- * keys: snake_case or exact XML name; giving both for one field is an error.
+-- * list fields take an array; a single non-table value (or, for lists of complex
+--   type, a single record) is accepted as a one-item list. An empty array = absent.
+-- * string fields accept numbers, converted exactly (integers as %d, floats with
+--   the shortest round-tripping %g); int fields accept integers, integral floats and
+--   decimal integer strings; booleans only true/false.
+-- * ocip.NIL on a nillable field sends xsi:nil. On an abstract-typed field it is sent
+--   with the xsi:type of the first concrete type (by name): the content is empty, so
+--   the choice carries no meaning; `{ _type = "X", _nil = true }` picks one explicitly.
+-- * abstract types: `_type` must name a concrete type deriving from the declared one;
+--   without `_type` it is inferred when one concrete type exists or exactly one
+--   concrete type has every given field.
+local catalog = require "ocip.catalog"
+local core = require "ocip.core"
+local Error = require "ocip.error"
+local NIL = require("ocip.sentinel").NIL
+
+local type, next, rawget, tostring, tointeger = type, next, rawget, tostring, math.tointeger
+local find, format = string.find, string.format
+local pattern_match, xml_text = core.pattern_match, core.xml_text
+
+local M = {}
+
+-- Request objects carry this metatable: the encoder trusts them as validated.
+local Request = { __name = "ocip.Request" }
+M.Request = Request
+
+local function fail(path, msg, command)
+  error(Error.new("validation", path .. ": " .. msg, { field = path, command = command }), 0)
+end
+
+------------------------------------------------------------------------------
+-- simple types
+------------------------------------------------------------------------------
+
+-- Exact text of a number for a string field: integers as %d; floats that hold an
+-- integer as %d too; others with the shortest %g that reads back the same value.
+local function number_text(n)
+  local i = tointeger(n)
+  if i then return format("%d", i) end
+  if n ~= n or n == math.huge or n == -math.huge then return nil end
+  for p = 15, 17 do
+    local s = format("%." .. p .. "g", n)
+    if tonumber(s) == n then return s end
+  end
+  return format("%.17g", n)
+end
+M.number_text = number_text
+
+local function enum_message(enum)
+  if #enum <= 12 then
+    return "must be one of " .. table.concat(enum, ", ")
+  end
+  return ("must be one of %d values (see ocip.describe)"):format(#enum)
+end
+
+local INT_RANGE = {
+  int = { -2147483648, 2147483647 },
+  long = { math.mininteger, math.maxinteger },
+}
+
+local simple_cache = {}
+
+-- Returns checker(v) -> normalised value, or nil, message.
+local function compile_simple(tname)
+  local st = catalog.type(tname)
+  if not st then error("ocip: catalog has no type " .. tostring(tname)) end
+  local prim = st.prim
+  local enumset, enum_msg
+  if st.enum then
+    enumset = {}
+    for _, e in ipairs(st.enum) do enumset[e] = true end
+    enum_msg = enum_message(st.enum)
+  end
+  local patterns = st.patterns
+  local npat = patterns and #patterns or 0
+  local length, minl, maxl = st.length, st.min_length, st.max_length
+
+  if prim == "boolean" then
+    return function(v)
+      if v == true or v == false then return v end
+      return nil, "boolean expected, got " .. type(v)
+    end
+  end
+
+  if prim == "int" or prim == "long" then
+    local range = INT_RANGE[prim]
+    local lo, hi = range[1], range[2]
+    local mn = st.min_inclusive and tointeger(tonumber(st.min_inclusive))
+    local mx = st.max_inclusive and tointeger(tonumber(st.max_inclusive))
+    if mn and mn > lo then lo = mn end
+    if mx and mx < hi then hi = mx end
+    return function(v)
+      local n
+      local tv = type(v)
+      if tv == "number" then
+        n = tointeger(v)
+        if not n then return nil, "integer expected, got " .. tostring(v) end
+      elseif tv == "string" and find(v, "^%s*[-+]?%d+%s*$") then
+        n = tointeger(tonumber(v))
+        if not n then return nil, "integer out of range: " .. v end
+      else
+        return nil, "integer expected, got " .. (tv == "string" and ("%q"):format(v) or tv)
+      end
+      if n < lo then return nil, ("less than %d"):format(lo) end
+      if n > hi then return nil, ("greater than %d"):format(hi) end
+      if enumset or npat > 0 then
+        local s = format("%d", n)
+        if enumset and not enumset[s] then return nil, enum_msg end
+        for i = 1, npat do
+          if not pattern_match(patterns[i], s) then
+            return nil, ("does not match pattern %s"):format(patterns[i])
+          end
+        end
+      end
+      return n
+    end
+  end
+
+  if prim == "decimal" or prim == "float" then
+    local mn = st.min_inclusive and tonumber(st.min_inclusive)
+    local mx = st.max_inclusive and tonumber(st.max_inclusive)
+    return function(v)
+      local n = v
+      if type(v) == "string" then n = tonumber(v) end
+      if type(n) ~= "number" or n ~= n then
+        return nil, "number expected, got " .. type(v)
+      end
+      if prim == "decimal" and (n == math.huge or n == -math.huge) then
+        return nil, "number expected, got " .. tostring(n)
+      end
+      if mn and n < mn then return nil, "less than " .. st.min_inclusive end
+      if mx and n > mx then return nil, "greater than " .. st.max_inclusive end
+      return n
+    end
+  end
+
+  -- string-like: string, normalizedString, token, NMTOKEN, date, dateTime
+  local ws = (prim == "string" or st.ws_preserve) and 0 or prim == "normalizedString" and 1 or 2
+  local facets = enumset or length or minl or maxl or npat > 0
+  return function(v)
+    local tv = type(v)
+    if tv ~= "string" then
+      if tv == "number" then
+        v = number_text(v)
+        if not v then return nil, "string expected, got a non-finite number" end
+      else
+        return nil, "string expected, got " .. tv
+      end
+    end
+    local n, cv = xml_text(v, ws)
+    if not n then return nil, cv end
+    if facets then
+      cv = cv or v
+      if enumset and not enumset[cv] then return nil, enum_msg end
+      if length and n ~= length then
+        return nil, ("must be exactly %d characters"):format(length)
+      end
+      if minl and n < minl then
+        return nil, minl == 1 and "must not be empty" or ("shorter than %d characters"):format(minl)
+      end
+      if maxl and n > maxl then return nil, ("longer than %d characters"):format(maxl) end
+      for i = 1, npat do
+        if not pattern_match(patterns[i], cv) then
+          return nil, ("does not match pattern %s"):format(patterns[i])
+        end
+      end
+    end
+    return v
+  end
+end
+
+local function simple_checker(tname)
+  local c = simple_cache[tname]
+  if not c then
+    c = compile_simple(tname)
+    simple_cache[tname] = c
+  end
+  return c
+end
+M.simple_checker = simple_checker
+
+------------------------------------------------------------------------------
+-- complex types: plans
+------------------------------------------------------------------------------
+
+local plans = {}
+local get_plan
+
+local function times(a, b)
+  local m = a * b
+  return m > 0xFFFF and math.huge or m
+end
+
+-- `mult`: product of the enclosing groups' max_occurs (an element in a repeated
+-- group may occur that many times in all).
+local function compile_node(node, plan, mult)
+  if node.kind == "element" then
+    local st = catalog.type(node.type)
+    if not st then error("ocip: catalog has no type " .. tostring(node.type)) end
+    local f = {
+      kind = "element", xml = node.name, snake = node.snake, tname = node.type,
+      list = node.list, min = node.min_occurs, max = times(node.max_occurs, mult),
+      nillable = node.nillable, fixed = node.fixed,
+      check = st.kind == "simple" and simple_checker(node.type) or nil,
+      prim = st.kind == "simple" and st.prim or nil,
+    }
+    -- the checker alone decides for a single simple value without a fixed value
+    if f.check and not f.list and not f.fixed then f.fast = f.check end
+    if plan.by_key[f.xml] then
+      -- the same element name in several branches (or a base and a choice):
+      -- the encoder walks the model tree to emit it once, in the chosen branch
+      plan.dups = true
+    else
+      plan.by_key[f.xml] = f
+      plan.by_key[f.snake] = f
+    end
+    plan.order[#plan.order + 1] = f
+    return f
+  end
+  local g = { kind = node.kind, min = node.min_occurs, max = node.max_occurs, items = {}, keys = {} }
+  local emptiable = node.kind == "sequence"
+  local inner = times(mult, node.max_occurs)
+  for i, item in ipairs(node.items) do
+    local c = compile_node(item, plan, inner)
+    g.items[i] = c
+    if c.kind == "element" then
+      g.keys[#g.keys + 1] = c.xml
+    else
+      for _, k in ipairs(c.keys) do g.keys[#g.keys + 1] = k end
+    end
+    local c_empty = c.min == 0 or (c.kind ~= "element" and c.emptiable)
+    if node.kind == "sequence" then
+      emptiable = emptiable and c_empty
+    elseif c_empty then
+      emptiable = true
+    end
+  end
+  g.emptiable = emptiable
+  g.keyset = {}
+  for _, k in ipairs(g.keys) do g.keyset[k] = true end
+  if node.kind ~= "sequence" or node.min_occurs == 0 then plan.simple = false end
+  return g
+end
+
+local function compile_plan(tname)
+  local t = catalog.type(tname)
+  if not t or t.kind ~= "complex" then return nil end
+  local plan = {
+    name = tname, abstract = t.abstract, subs = t.subs or {}, subset = {},
+    by_key = {}, order = {}, simple = true, role = t.role,
+  }
+  for _, s in ipairs(plan.subs) do plan.subset[s] = true end
+  if t.content then
+    plan.tree = compile_node(t.content, plan, 1)
+    for _, it in ipairs(plan.tree.items or {}) do
+      if it.kind ~= "element" then plan.simple = false end
+    end
+  end
+  if plan.simple then
+    local req = {}
+    for _, f in ipairs(plan.order) do
+      if f.min > 0 then req[#req + 1] = f end
+    end
+    plan.required = req
+  end
+  -- A constructor that pre-sizes the record's hash part (nil fields in a table
+  -- constructor only size it), sparing the rehashes of a growing table.
+  local slots = {}
+  for i = 1, math.min(#plan.order, 63) do slots[i] = "s" .. i .. "=nil" end
+  plan.new = load("local t = ... return function(n) return { _type = n, "
+    .. table.concat(slots, ",") .. " } end", "=plan", "t")()
+  -- tag per element, precomputed for the encoder
+  for _, f in ipairs(plan.order) do
+    f.open = "<" .. f.xml .. ">"
+    f.close = "</" .. f.xml .. ">"
+    f.nil_tag = "<" .. f.xml .. ' xsi:nil="true"/>'
+  end
+  return plan
+end
+
+function get_plan(tname)
+  local p = plans[tname]
+  if p == nil then
+    p = compile_plan(tname) or false
+    plans[tname] = p
+  end
+  return p or nil
+end
+M.plan = get_plan
+
+------------------------------------------------------------------------------
+-- checking values
+------------------------------------------------------------------------------
+
+local validate_record
+
+local function join(path, name) return path .. "." .. name end
+
+local function present(node, out)
+  if node.kind == "element" then return out[node.xml] ~= nil end
+  local keys = node.keys
+  for i = 1, #keys do
+    if out[keys[i]] ~= nil then return true end
+  end
+  return false
+end
+
+local function branch_names(node)
+  if node.kind == "element" then return node.snake end
+  local names = {}
+  for _, it in ipairs(node.items) do names[#names + 1] = branch_names(it) end
+  return "(" .. table.concat(names, " + ") .. ")"
+end
+
+local function first_element(node)
+  while node.kind ~= "element" do node = node.items[1] end
+  return node
+end
+
+-- Elements that must be present for a branch to be complete (its own sequence level).
+local function complete(b, out)
+  if b.kind == "element" then return out[b.xml] ~= nil end
+  if b.kind == "choice" then return present(b, out) end
+  for _, it in ipairs(b.items) do
+    if it.min > 0 and not complete(it, out) then return false end
+  end
+  return true
+end
+
+--- choose(choice, out) -> the branch the given keys select, or nil plus `true` when
+-- keys were given but no single branch holds them all. A key may belong to several
+-- branches (userId in two branches of AuthenticationVerifyRequest22V4): the branch
+-- must hold every given key of the choice; among several, the first complete one.
+local function choose(node, out)
+  local items = node.items
+  local given = false
+  local fit, fit_count, first_fit = nil, 0, nil
+  for _, b in ipairs(items) do
+    if present(b, out) then given = true end
+  end
+  if not given then return nil, false end
+  local all = node.keys
+  for _, b in ipairs(items) do
+    local ks = b.keyset
+    local ok = true
+    for i = 1, #all do
+      local k = all[i]
+      if out[k] ~= nil and not (ks and ks[k] or b.xml == k) then ok = false break end
+    end
+    if ok then
+      fit_count = fit_count + 1
+      first_fit = first_fit or b
+      if not fit and complete(b, out) then fit = b end
+    end
+  end
+  if fit_count == 0 then return nil, true end
+  return fit or first_fit, true
+end
+M.choose = choose
+
+local function branch_list(node)
+  local all = {}
+  for _, b in ipairs(node.items) do all[#all + 1] = branch_names(b) end
+  return table.concat(all, " | ")
+end
+
+-- Repeated groups holding sub-groups cannot be told apart per occurrence from a
+-- keyed table; none exist in R25. Refuse rather than guess.
+local function check_repeated(node, _, path)
+  fail(path, "repeated group of groups is not supported (" .. branch_list(node) .. ")")
+end
+
+local function check_group(node, out, path)
+  if node.kind == "sequence" then
+    local items = node.items
+    for i = 1, #items do
+      local ch = items[i]
+      if ch.kind == "element" then
+        if ch.min > 0 and out[ch.xml] == nil then fail(join(path, ch.snake), "required field missing") end
+      elseif ch.min > 0 or present(ch, out) then
+        check_group(ch, out, path)
+      end
+    end
+    return
+  end
+  if node.max > 1 then
+    -- a repeated choice (e.g. phoneNumber | userId up to 10 times): branches mix;
+    -- only the total number of occurrences is bounded
+    local total = 0
+    for _, b in ipairs(node.items) do
+      if b.kind ~= "element" then return check_repeated(node, out, path) end
+      local v = out[b.xml]
+      if v ~= nil then total = total + (b.list and type(v) == "table" and #v or 1) end
+    end
+    if total > node.max then
+      fail(path, ("choice: at most %d items in all of %s, got %d"):format(node.max, branch_list(node), total))
+    end
+    if total < node.min then
+      fail(join(path, first_element(node).snake), "required: one of " .. branch_list(node))
+    end
+    return
+  end
+  local chosen, given = choose(node, out)
+  if chosen then
+    if chosen.kind ~= "element" then check_group(chosen, out, path) end
+  elseif given then
+    local names = {}
+    for _, b in ipairs(node.items) do
+      if present(b, out) then names[#names + 1] = branch_names(b) end
+    end
+    fail(path, "choice: give only one of " .. branch_list(node) .. " (got " .. table.concat(names, ", ") .. ")")
+  elseif node.min > 0 and not node.emptiable then
+    fail(join(path, first_element(node).snake), "required: one of " .. branch_list(node))
+  end
+end
+
+-- "path.field" or "path.field[i]" for list items
+local function fpath(path, f, idx)
+  if idx then return path .. "." .. f.snake .. "[" .. idx .. "]" end
+  return path .. "." .. f.snake
+end
+
+-- Resolves the concrete plan for a complex value of declared plan `plan`.
+local function concrete(plan, t, path)
+  local ty = rawget(t, "_type")
+  if ty ~= nil then
+    if ty == plan.name then
+      if plan.abstract then
+        fail(path, ("%s is abstract: set _type to one of %s"):format(ty, table.concat(plan.subs, ", ")))
+      end
+      return plan
+    end
+    if not plan.subset[ty] then
+      fail(path, ("_type %s is not a concrete type deriving from %s"):format(tostring(ty), plan.name))
+    end
+    return get_plan(ty)
+  end
+  if not plan.abstract then return plan end
+  local subs = plan.subs
+  if #subs == 1 then return get_plan(subs[1]) end
+  -- infer from field names: the only concrete type that knows every given key
+  local found
+  for _, s in ipairs(subs) do
+    local sp = get_plan(s)
+    local ok = true
+    for k in next, t do
+      if k ~= "_type" and k ~= "_nil" and not sp.by_key[k] then ok = false break end
+    end
+    if ok then
+      if found then found = false break end
+      found = sp
+    end
+  end
+  if found then return found end
+  fail(path, ("%s is abstract: set _type to one of %s"):format(plan.name, table.concat(subs, ", ")))
+end
+
+local function check_one(f, v, path, idx)
+  local check = f.check
+  if v == NIL then
+    if not f.nillable then fail(fpath(path, f, idx), "not nillable: ocip.NIL is not allowed") end
+    if check then return NIL end
+    local p = get_plan(f.tname)
+    if p.abstract then
+      if not p.subs[1] then fail(fpath(path, f, idx), p.name .. " has no concrete type") end
+      return { _type = p.subs[1], _nil = true }
+    end
+    return NIL
+  end
+  if check then
+    local nv, msg = check(v)
+    if nv == nil then fail(fpath(path, f, idx), msg) end
+    if f.fixed and tostring(nv) ~= f.fixed then
+      fail(fpath(path, f, idx), "must be " .. f.fixed .. " (fixed)")
+    end
+    return nv
+  end
+  local sub = fpath(path, f, idx)
+  if type(v) ~= "table" then fail(sub, "table expected, got " .. type(v)) end
+  if rawget(v, "_nil") == true then
+    if not f.nillable then fail(sub, "not nillable: _nil is not allowed") end
+    local p = concrete(get_plan(f.tname), v, sub)
+    for k in next, v do
+      if k ~= "_type" and k ~= "_nil" then fail(sub .. "." .. tostring(k), "not allowed with _nil") end
+    end
+    return { _type = p.name, _nil = true }
+  end
+  return validate_record(get_plan(f.tname), v, sub)
+end
+
+local function check_field(f, v, path)
+  if not f.list then return check_one(f, v, path) end
+  local arr = v
+  if type(v) ~= "table" or v == NIL then
+    arr = { v }
+  elseif v[1] == nil and next(v) ~= nil then
+    -- a single record for a list of complex type; a non-array for a simple list is an error
+    if f.check then fail(fpath(path, f), "array expected, got a table with non-integer keys") end
+    arr = { v }
+  end
+  local n = #arr
+  if n == 0 then return nil end
+  local count = 0
+  for k in next, arr do
+    count = count + 1
+    if math.type(k) ~= "integer" then fail(fpath(path, f), "array expected, got key " .. tostring(k)) end
+  end
+  if count ~= n then fail(fpath(path, f), "array expected (holes or extra keys)") end
+  if n < f.min then fail(fpath(path, f), ("at least %d items required, got %d"):format(f.min, n)) end
+  if n > f.max then fail(fpath(path, f), ("at most %d items allowed, got %d"):format(f.max, n)) end
+  local out = {}
+  for i = 1, n do out[i] = check_one(f, arr[i], path, i) end
+  return out
+end
+
+local SKIP = { _type = true, _echo = true, _nil = true }
+
+function validate_record(plan, t, path)
+  plan = concrete(plan, t, path)
+  local out = plan.new(plan.name)
+  local by_key = plan.by_key
+  for k, v in next, t do
+    local f = by_key[k]
+    if f then
+      local xml = f.xml
+      if out[xml] ~= nil then
+        fail(join(path, f.snake), ("given twice (as %s and %s)"):format(f.snake, xml))
+      end
+      local fast = f.fast
+      if fast and v ~= NIL then
+        -- fast path: a single simple value (most fields)
+        local nv, msg = fast(v)
+        if nv == nil then fail(join(path, f.snake), msg) end
+        out[xml] = nv
+      else
+        out[xml] = check_field(f, v, path)
+      end
+    elseif not SKIP[k] then
+      fail(join(path, tostring(k)), "unknown field")
+    end
+  end
+  local req = plan.required
+  if req then
+    for i = 1, #req do
+      local f = req[i]
+      if out[f.xml] == nil then fail(join(path, f.snake), "required field missing") end
+    end
+  elseif plan.tree then
+    check_group(plan.tree, out, path)
+  end
+  return out
+end
+
+--- request(name, fields) -> request object (metatable Request), or nil, err.
+function M.request(name, fields)
+  local plan = type(name) == "string" and get_plan(name)
+  if not plan or plan.role ~= "request" then
+    return nil, Error.new("usage", "unknown request type: " .. tostring(name), { command = name })
+  end
+  if fields == nil then fields = {} end
+  if type(fields) ~= "table" then
+    return nil, Error.new("validation", name .. ": table of fields expected, got " .. type(fields),
+      { field = name, command = name })
+  end
+  if getmetatable(fields) == Request and fields._type == name then return fields end
+  local ok, out = pcall(validate_record, plan, fields, name)
+  if not ok then
+    if Error.is(out) then
+      out.command = name
+      return nil, out
+    end
+    error(out, 0)
+  end
+  if out._type ~= name then
+    return nil, Error.new("validation", name .. ": _type " .. tostring(fields._type) .. " does not match",
+      { field = name, command = name })
+  end
+  local echo = rawget(fields, "_echo")
+  if echo ~= nil then
+    if type(echo) ~= "string" then
+      return nil, Error.new("validation", name .. "._echo: string expected", { field = name .. "._echo", command = name })
+    end
+    out._echo = echo
+  end
+  return setmetatable(out, Request)
+end
+
+return M

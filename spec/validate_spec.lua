@@ -1,0 +1,244 @@
+-- Validation before send: one spec per rule, each checking that the error is an
+-- ocip.Error of kind "validation" whose `field` and message name the field path.
+local ocip = require "ocip"
+local catalog = require "ocip.catalog"
+local Error = require "ocip.error"
+local NIL = ocip.NIL
+
+local function rejects(name, fields, path, text)
+  local req, err = catalog.build(name, fields)
+  assert.is_nil(req, "expected a validation error for " .. path)
+  assert.is_true(Error.is(err), "error is an ocip.Error")
+  assert.are.equal("validation", err.kind)
+  assert.are.equal(path, err.field)
+  assert.are.equal(name, err.command)
+  assert.truthy(err.message:find(path, 1, true), "message names the path: " .. err.message)
+  if text then
+    assert.truthy(err.message:find(text, 1, true), ("message %q lacks %q"):format(err.message, text))
+  end
+  return err
+end
+
+local function accepts(name, fields)
+  local req, err = catalog.build(name, fields)
+  assert.is_nil(err, err and tostring(err))
+  return req
+end
+
+local USER_ADD = {
+  service_provider_id = "sp", group_id = "g", user_id = "alice@example.net",
+  last_name = "Smith", first_name = "Alice",
+  calling_line_id_last_name = "Smith", calling_line_id_first_name = "Alice",
+}
+local function user_add(extra)
+  local t = {}
+  for k, v in pairs(USER_ADD) do t[k] = v end
+  for k, v in pairs(extra or {}) do t[k] = v end
+  return t
+end
+
+describe("validation", function()
+  it("accepts a valid request and normalises it to XML names", function()
+    local req = accepts("UserGetRequest23V2", { user_id = "alice" })
+    assert.are.equal("UserGetRequest23V2", req._type)
+    assert.are.equal("alice", req.userId)
+    assert.is_nil(req.user_id)
+  end)
+
+  it("accepts exact XML names as keys", function()
+    local req = accepts("UserAddRequest22V2", user_add { emailAddress = "a@b.c" })
+    assert.are.equal("a@b.c", req.emailAddress)
+  end)
+
+  it("rejects the same field given as snake and XML name", function()
+    rejects("UserGetRequest23V2", { user_id = "a", userId = "a" }, "UserGetRequest23V2.user_id", "given twice")
+  end)
+
+  it("rejects an unknown field", function()
+    rejects("UserGetRequest23V2", { user_id = "a", usr = "b" }, "UserGetRequest23V2.usr", "unknown field")
+  end)
+
+  it("rejects an unknown field inside a nested record", function()
+    rejects("UserAddRequest22V2", user_add { address = { town = "x" } },
+      "UserAddRequest22V2.address.town", "unknown field")
+  end)
+
+  it("rejects a missing required field", function()
+    rejects("UserGetRequest23V2", {}, "UserGetRequest23V2.user_id", "required field missing")
+  end)
+
+  it("rejects a wrong Lua type: string expected", function()
+    rejects("UserGetRequest23V2", { user_id = true }, "UserGetRequest23V2.user_id", "string expected")
+    rejects("UserGetRequest23V2", { user_id = {} }, "UserGetRequest23V2.user_id", "string expected")
+  end)
+
+  it("accepts numbers for string fields, converted exactly", function()
+    local req = accepts("UserAddRequest22V2", user_add { extension = 1234, phone_number = 5551234.0 })
+    assert.are.equal("1234", req.extension)
+    assert.are.equal("5551234", req.phoneNumber)
+  end)
+
+  it("rejects a wrong Lua type: integer expected", function()
+    rejects("GroupGetListInServiceProviderRequest", { service_provider_id = "sp", response_size_limit = 1.5 },
+      "GroupGetListInServiceProviderRequest.response_size_limit", "integer expected")
+    rejects("GroupGetListInServiceProviderRequest", { service_provider_id = "sp", response_size_limit = "ten" },
+      "GroupGetListInServiceProviderRequest.response_size_limit", "integer expected")
+  end)
+
+  it("accepts integral floats and integer strings for int fields", function()
+    local req = accepts("GroupGetListInServiceProviderRequest", { service_provider_id = "sp", response_size_limit = 10.0 })
+    assert.are.equal(10, req.responseSizeLimit)
+    assert.are.equal("integer", math.type(req.responseSizeLimit))
+    req = accepts("GroupGetListInServiceProviderRequest", { service_provider_id = "sp", response_size_limit = "25" })
+    assert.are.equal(25, req.responseSizeLimit)
+  end)
+
+  it("rejects a wrong Lua type: boolean expected", function()
+    rejects("UserModifyRequest22", { user_id = "u", allow_video = "true" },
+      "UserModifyRequest22.allow_video", "boolean expected")
+  end)
+
+  it("rejects a wrong Lua type: table expected for a record", function()
+    rejects("UserAddRequest22V2", user_add { address = "Paris" }, "UserAddRequest22V2.address", "table expected")
+  end)
+
+  it("rejects a non-array for a list of simple values; a single value is a one-item list", function()
+    rejects("UserAddRequest22V2", user_add { alias = { a = "x" } }, "UserAddRequest22V2.alias", "array expected")
+    local req = accepts("UserAddRequest22V2", user_add { alias = "a1@example.net" })
+    assert.are.same({ "a1@example.net" }, req.alias)
+  end)
+
+  it("rejects an enum violation, listing the allowed values when few", function()
+    local err = rejects("UserGetListInGroupRequest", {
+      service_provider_id = "sp", group_id = "g",
+      search_criteria_user_last_name = { { mode = "Sideways", value = "x", is_case_insensitive = true } },
+    }, "UserGetListInGroupRequest.search_criteria_user_last_name[1].mode", "must be one of")
+    assert.truthy(err.message:find("Starts With", 1, true))
+  end)
+
+  it("checks lengths in characters (UTF-8), not bytes", function()
+    accepts("UserAddRequest22V2", user_add { address = { city = ("é"):rep(50) } })
+    rejects("UserAddRequest22V2", user_add { address = { city = ("é"):rep(51) } },
+      "UserAddRequest22V2.address.city", "longer than 50 characters")
+  end)
+
+  it("rejects an empty string where min_length is 1", function()
+    rejects("UserGetRequest23V2", { user_id = "" }, "UserGetRequest23V2.user_id", "must not be empty")
+  end)
+
+  it("checks min_length above 1", function()
+    rejects("UserModifyRequest22", { user_id = "u", extension = "1" }, "UserModifyRequest22.extension",
+      "shorter than 2 characters")
+  end)
+
+  it("checks an exact length", function()
+    local d = catalog.describe("SystemSIPDiversionReasonModifyRequest")
+    local f
+    for _, x in ipairs(d.fields) do if x.name == "cause_value" then f = x end end
+    assert.truthy(f and f.facets.length, "cause_value has a length facet")
+    rejects("SystemSIPDiversionReasonModifyRequest",
+      { diversion_reason = "unknown", cause_value = ("1"):rep(f.facets.length + 1) },
+      "SystemSIPDiversionReasonModifyRequest.cause_value", "exactly")
+  end)
+
+  it("checks min/max inclusive", function()
+    rejects("GroupGetListInServiceProviderRequest", { service_provider_id = "sp", response_size_limit = 0 },
+      "GroupGetListInServiceProviderRequest.response_size_limit", "less than 1")
+    rejects("GroupGetListInServiceProviderRequest", { service_provider_id = "sp", response_size_limit = 2 ^ 31 },
+      "GroupGetListInServiceProviderRequest.response_size_limit", "greater than 2147483647")
+  end)
+
+  it("checks XSD patterns with libxml2 regexps", function()
+    accepts("ServiceProviderPreferredCarrierAddRequest", { service_provider_id = "sp", country_code = "44" })
+    rejects("ServiceProviderPreferredCarrierAddRequest", { service_provider_id = "sp", country_code = "4a" },
+      "ServiceProviderPreferredCarrierAddRequest.country_code", "does not match pattern")
+  end)
+
+  it("rejects invalid UTF-8 and characters XML 1.0 does not allow", function()
+    rejects("UserGetRequest23V2", { user_id = "a\xffb" }, "UserGetRequest23V2.user_id", "invalid UTF-8")
+    rejects("UserGetRequest23V2", { user_id = "a\1b" }, "UserGetRequest23V2.user_id", "not allowed in XML")
+  end)
+
+  it("rejects more items than max_occurs", function()
+    local four = { "a1@x", "a2@x", "a3@x", "a4@x" }
+    rejects("UserAddRequest22V2", user_add { alias = four }, "UserAddRequest22V2.alias", "at most 3 items")
+  end)
+
+  it("rejects an array with holes", function()
+    rejects("UserAddRequest22V2", user_add { alias = { "a1@x", nil, "a3@x" } }, "UserAddRequest22V2.alias", "array expected")
+  end)
+
+  it("rejects a required choice with no branch", function()
+    rejects("AuthenticationVerifyRequest22V4", {}, "AuthenticationVerifyRequest22V4.user_id", "required: one of")
+  end)
+
+  it("rejects two branches of a choice", function()
+    rejects("AuthenticationVerifyRequest22V4", { user_id = "u", password = "p", login_token = "t" },
+      "AuthenticationVerifyRequest22V4", "only one of")
+  end)
+
+  it("picks the branch holding every given key when a name is in two branches", function()
+    local req = accepts("AuthenticationVerifyRequest22V4", { user_id = "u", sip_authentication_user_name = "s",
+      sip_authentication_password = "p" })
+    assert.are.equal("u", req.userId)
+    accepts("AuthenticationVerifyRequest22V4", { user_id = "u", password = "p" })
+  end)
+
+  it("rejects an incomplete branch of a choice", function()
+    rejects("AuthenticationVerifyRequest22V4", { phone_number = "123" },
+      "AuthenticationVerifyRequest22V4.passcode", "required field missing")
+  end)
+
+  it("requires _type for an abstract type when several concrete types fit", function()
+    rejects("UserModifyRequest22", { user_id = "u", department = { name = "Sales" } },
+      "UserModifyRequest22.department", "set _type to one of EnterpriseDepartmentKey, GroupDepartmentKey")
+  end)
+
+  it("infers the concrete type from unique field names", function()
+    local req = accepts("UserModifyRequest22", { user_id = "u",
+      department = { service_provider_id = "sp", group_id = "g", name = "Sales" } })
+    assert.are.equal("GroupDepartmentKey", req.department._type)
+  end)
+
+  it("rejects a _type that does not derive from the declared type", function()
+    rejects("UserModifyRequest22", { user_id = "u", department = { _type = "StreetAddress", name = "x" } },
+      "UserModifyRequest22.department", "not a concrete type deriving from DepartmentKey")
+  end)
+
+  it("rejects ocip.NIL on a non-nillable field", function()
+    rejects("UserModifyRequest22", { user_id = "u", last_name = NIL }, "UserModifyRequest22.last_name", "not nillable")
+  end)
+
+  it("accepts ocip.NIL on a nillable field", function()
+    local req = accepts("UserModifyRequest22", { user_id = "u", title = NIL })
+    assert.are.equal(NIL, req.title)
+  end)
+
+  it("gives plain ocip.NIL on an abstract field the first concrete type", function()
+    local req = accepts("UserModifyRequest22", { user_id = "u", department = NIL })
+    assert.are.same({ _type = "EnterpriseDepartmentKey", _nil = true }, req.department)
+  end)
+
+  it("accepts { _type = X, _nil = true } on a nillable abstract field, and checks X", function()
+    local req = accepts("UserModifyRequest22", { user_id = "u", department = { _type = "GroupDepartmentKey", _nil = true } })
+    assert.are.same({ _type = "GroupDepartmentKey", _nil = true }, req.department)
+    rejects("UserModifyRequest22", { user_id = "u", department = { _type = "GroupDepartmentKey", _nil = true, name = "x" } },
+      "UserModifyRequest22.department.name", "not allowed with _nil")
+  end)
+
+  it("rejects a non-table of fields and an unknown request", function()
+    local req, err = catalog.build("UserGetRequest23V2", "alice")
+    assert.is_nil(req)
+    assert.are.equal("validation", err.kind)
+    req, err = catalog.build("NoSuchRequest", {})
+    assert.is_nil(req)
+    assert.are.equal("usage", err.kind)
+  end)
+
+  it("constructors raise the validation error; build returns it", function()
+    local ok, err = pcall(ocip.commands.UserGetRequest23V2, { bogus = 1 })
+    assert.is_false(ok)
+    assert.is_true(Error.is(err))
+    assert.are.equal("UserGetRequest23V2.bogus", err.field)
+  end)
+end)
