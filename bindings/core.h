@@ -20,5 +20,9 @@ int ocip_push_error(lua_State *L, const char *kind, const char *fmt, ...);
 /* Pushes nil plus a new error (the Lua failure idiom). Returns 2. */
 int ocip_fail(lua_State *L, const char *kind, const char *fmt, ...);
 
+/* Registry key of ocip.NIL; ocip_push_nil_sentinel pushes it (creating it once). */
+#define OCIP_NIL_KEY "ocip.NIL"
+int ocip_push_nil_sentinel(lua_State *L);
+
 int luaopen_ocip(lua_State *L);
 #endif

@@ -38,7 +38,37 @@ static int l_error_mt(lua_State *L) {
     return 1;
 }
 
+static int nil_tostring(lua_State *L) {
+    lua_pushliteral(L, "ocip.NIL");
+    return 1;
+}
+
+static int nil_readonly(lua_State *L) {
+    return luaL_error(L, "ocip.NIL is read-only");
+}
+
+/* core.nil_sentinel() -> the one ocip.NIL of this Lua state. Kept in the registry so
+ * that reloading Lua modules (busted does) never makes a second, different NIL. */
+int ocip_push_nil_sentinel(lua_State *L) {
+    if (lua_getfield(L, LUA_REGISTRYINDEX, OCIP_NIL_KEY) != LUA_TNIL) return 1;
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_createtable(L, 0, 3);
+    lua_pushliteral(L, "ocip.NIL");
+    lua_setfield(L, -2, "__name");
+    lua_pushcfunction(L, nil_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushcfunction(L, nil_readonly);
+    lua_setfield(L, -2, "__newindex");
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, OCIP_NIL_KEY);
+    return 1;
+}
+
 void ocip_open_errors(lua_State *L) {
+    lua_pushcfunction(L, ocip_push_nil_sentinel);
+    lua_setfield(L, -2, "nil_sentinel");
     luaL_newmetatable(L, OCIP_ERROR_MT);
     lua_pop(L, 1);
     lua_pushcfunction(L, l_error_mt);

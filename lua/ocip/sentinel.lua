@@ -1,7 +1,3 @@
 -- ocip.NIL: put it in a field to send xsi:nil="true"; an absent key sends nothing.
-local NIL = setmetatable({}, {
-  __name = "ocip.NIL",
-  __tostring = function() return "ocip.NIL" end,
-  __newindex = function() error("ocip.NIL is read-only", 2) end,
-})
-return { NIL = NIL }
+-- The value lives in the C registry, so it stays one value even if modules reload.
+return { NIL = require("ocip.core").nil_sentinel() }
