@@ -8,7 +8,8 @@ BUILD       ?= build
 VERSION     := 0.1.0
 
 PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS    := $(shell pkg-config --libs libuv openssl libxml-2.0 libcurl)
+# libcurl is not linked: bindings/http.c dlopens libcurl.so.4 on first use (start-up time).
+PKG_LIBS    := $(shell pkg-config --libs libuv openssl libxml-2.0) -ldl
 LUA_LIBS    := $(shell pkg-config --libs lua5.4)
 OPT         ?= -O2
 SAN         ?=
@@ -60,11 +61,26 @@ test: all $(CTEST_BIN)
 catalog:
 	$(LUA) gen/gen.lua "$(OCIP_SCHEMA_DIR)" gen/catalog.inc
 
+# Regenerating from OCIP_SCHEMA_DIR must give the committed bytes.
+catalog-check:
+	@mkdir -p $(BUILD)
+	$(LUA) gen/gen.lua "$(OCIP_SCHEMA_DIR)" $(BUILD)/catalog.inc.check
+	cmp $(BUILD)/catalog.inc.check gen/catalog.inc
+
 sanitize:
 	$(MAKE) BUILD=build-san OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
 
 bench: all
 	@sh spec/bench/run.sh $(BUILD)
+
+# libFuzzer targets (spec/fuzz/fuzz_*.c) linked with the runtime sources: build/fuzz/fuzz_*.
+FUZZ_SRC := $(sort $(wildcard spec/fuzz/fuzz_*.c))
+.PHONY: fuzz
+fuzz: $(FUZZ_SRC:spec/fuzz/%.c=$(BUILD)/fuzz/%)
+$(BUILD)/fuzz/%: spec/fuzz/%.c $(RUNTIME_SRC) $(wildcard runtime/*.h) gen/catalog.inc
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -I. $(PKG_CFLAGS) \
+	  -fsanitize=fuzzer,address,undefined -o $@ $< $(RUNTIME_SRC) $(PKG_LIBS) -lm
 
 clean:
 	rm -rf build build-san

@@ -1,0 +1,76 @@
+/* Internal to bindings/net*.c: the connection object shared by the client side
+ * (net.c: tcp_connect, conn methods) and the server side (net_server.c). */
+#ifndef OCIP_BINDINGS_NET_H
+#define OCIP_BINDINGS_NET_H
+#include <uv.h>
+#include <lua.h>
+#include "bindings/loop.h"
+#include "runtime/frame.h"
+#include "runtime/tls.h"
+
+#define OCIP_CONN_MT "ocip.conn"
+#define OCIP_SERVER_MT "ocip.server"
+#define NET_READ_CHUNK 65536
+#define NET_HIGH_WATER ((size_t)1 << 20)       /* stop reading when nobody reads and this much waits */
+#define NET_DEFAULT_MAX_QUEUE ((size_t)64 << 20) /* bytes queued for writing before write() fails */
+
+typedef struct net_conn net_conn;
+typedef struct net_server net_server;
+
+enum { C_RESOLVING, C_CONNECTING, C_HANDSHAKE, C_OPEN, C_CLOSED };
+
+typedef struct { char *p; size_t len, cap; } net_bytes;
+
+/* Memory is reference counted: the owner (connect operation, server queue or Lua
+ * userdata), every open uv handle, every uv request in flight and every pending
+ * wait hold one reference; the last conn_unref frees. */
+struct net_conn {
+    uv_loop_t *uv;
+    uv_tcp_t *tcp;              /* heap; freed by its close callback */
+    uv_timer_t *timer;          /* connect / handshake / close deadline */
+    uv_getaddrinfo_t *gai;
+    uv_connect_t creq;
+    struct addrinfo *ai, *ai_next;
+    int last_status;            /* last libuv error of a connect attempt */
+    int refs, state, raw, eof, reading, read_busy;
+    char err_kind[12];          /* sticky failure: "" or an ocip.Error kind */
+    char err_msg[700];
+    char write_err[128];
+    ocip_framer *fr;            /* mode "document" */
+    net_bytes in;               /* mode "raw": plaintext received */
+    ocip_tls_ctx *ctx;          /* client only: its own TLS context */
+    ocip_tls *tls;
+    char server_name[256];
+    ocip_waiter *connect_w, *reader, *flusher;
+    size_t queued, max_queue;
+    char host[256];
+    int port;
+    double timeout;
+    char peer[64];
+    net_server *srv;            /* accepted and not yet taken by server:accept() */
+    net_conn *srv_next;
+    int ready;                  /* accepted conn: handshake done, can be taken */
+    char rbuf[NET_READ_CHUNK];
+};
+
+net_conn *net_conn_new(uv_loop_t *uv, int raw, size_t max_document, size_t max_queue);
+void net_conn_unref(net_conn *c);
+void net_conn_close(net_conn *c);
+/* Starts reading and, for TLS, the handshake; for accepted connections. */
+void net_conn_start(net_conn *c);
+void net_conn_push_ud(lua_State *L, net_conn *c);
+void net_set_peer(net_conn *c);
+/* Handshake deadline of an accepted connection (does not keep the loop alive). */
+void net_conn_set_deadline(net_conn *c, double seconds);
+/* Option helpers shared with net_server.c. */
+int net_opt_mode(lua_State *L, int t);
+void net_tls_opts(lua_State *L, int t, ocip_tls_opts *o);
+void net_update_ref(net_conn *c);
+
+/* Server side hooks, called by net.c when an accepted connection finishes (or fails) its handshake. */
+void net_server_conn_ready(net_conn *c);
+void net_server_conn_failed(net_conn *c);
+
+void ocip_open_net_server(lua_State *L);
+
+#endif

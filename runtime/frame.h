@@ -1,0 +1,48 @@
+/* Incremental OCI-P document framer: bytes in (any chunking), whole documents out.
+ * A document ends at the close of its root element, not at a newline, so the
+ * framer follows just enough XML structure to find that close: declaration and
+ * processing instructions, comments, CDATA, quoted attribute values, self-closing
+ * roots. DOCTYPE is refused (OCI-P never sends one). Whitespace and UTF-8 BOMs
+ * between documents are dropped. Memory is bounded by the document limit plus
+ * what the caller feeds ahead; total work is O(bytes). No Lua, no I/O. */
+#ifndef OCIP_FRAME_H
+#define OCIP_FRAME_H
+#include <stddef.h>
+
+#define OCIP_FRAME_DEFAULT_MAX ((size_t)64 * 1024 * 1024)
+
+typedef enum {
+    OCIP_FRAME_MORE = 0,     /* no whole document yet: feed more */
+    OCIP_FRAME_DOC = 1,      /* a whole document is ready */
+    OCIP_FRAME_LIMIT = -1,   /* document larger than the limit (sticky) */
+    OCIP_FRAME_PROTOCOL = -2,/* not an XML document stream (sticky) */
+    OCIP_FRAME_NOMEM = -3    /* allocation failed (sticky) */
+} ocip_frame_status;
+
+typedef struct ocip_framer ocip_framer;
+
+/* max_document: largest document accepted, in bytes (0 = default 64 MiB). NULL on no memory. */
+ocip_framer *ocip_framer_new(size_t max_document);
+void ocip_framer_free(ocip_framer *f);
+
+/* Appends bytes (copied). Returns OCIP_FRAME_MORE, or the sticky error status. */
+int ocip_framer_feed(ocip_framer *f, const void *data, size_t len);
+
+/* Scans what was fed so far without consuming: OCIP_FRAME_DOC when a whole
+ * document is ready, OCIP_FRAME_MORE, or an error status. Idempotent. */
+int ocip_framer_ready(ocip_framer *f);
+
+/* Takes the next whole document. On OCIP_FRAME_DOC, *doc and *len point into the
+ * framer's buffer: valid until the next feed or free. Otherwise like ready(). */
+int ocip_framer_next(ocip_framer *f, const char **doc, size_t *len);
+
+/* Bytes held (partial document plus anything fed ahead of it). */
+size_t ocip_framer_buffered(const ocip_framer *f);
+
+/* True when some bytes of a not yet complete document are held (for EOF reports). */
+int ocip_framer_partial(const ocip_framer *f);
+
+/* Why the framer failed (a fixed English sentence), or "" when it did not. */
+const char *ocip_framer_error(const ocip_framer *f);
+
+#endif
