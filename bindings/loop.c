@@ -306,6 +306,9 @@ static void task_finish(lua_State *L, ocip_task *t, int ok, int n) {
     t->ok = ok;
     t->state = T_DONE;
     lp->live--;
+    /* every task ended: stop driving even if handles remain (an unclosed connection
+       with a write the peer never reads must not keep the process alive) */
+    if (lp->live == 0 && lp->running) uv_stop(&lp->uv);
     wake_joiners(t);
 }
 
