@@ -1,0 +1,197 @@
+-- ocip describe / ocip send as subprocesses of the built host, against a simulator
+-- running as a child process.
+local helpers = require "spec.helpers"
+local sim_process = require "spec.support.sim_process"
+local cjson = require "cjson"
+
+local q = helpers.shell_quote
+local HOST = q(helpers.host())
+local PASSWORD = "Pw-n4-" .. tostring(os.time()) .. "-s3cr3t"
+
+local function ocip(args) return helpers.exec(HOST .. " " .. args) end
+
+describe("ocip describe", function()
+  it("prints the fields of a request and its response type", function()
+    local out, code = ocip("describe UserGetRequest23V2")
+    assert.are.equal(0, code)
+    assert.matches("UserGetRequest23V2 %(request%)", out)
+    assert.matches("response: UserGetResponse23V2", out)
+    assert.matches("user_id%s+userId%s+UserId%s+yes", out)
+    assert.matches("length 1%.%.161", out)
+  end)
+
+  it("shows enum values, lists, choices and abstract types", function()
+    local out, code = ocip("describe UserAddRequest17sp4")
+    assert.are.equal(0, code)
+    assert.matches("alias%s+alias%s+SIPURI%s+0%.%.3", out)
+    assert.matches("abstract: EnterpriseDepartmentKey | GroupDepartmentKey", out)
+    out = ocip("describe UserModifyRequest22")
+    assert.matches("allow_video%s+allowVideo%s+xs:boolean", out)
+    out = ocip("describe GroupCallCenterModifyInstanceRequest22")
+    assert.matches("enum: ", out)
+  end)
+
+  it("describes other types too", function()
+    local out, code = ocip("describe DepartmentKey")
+    assert.are.equal(0, code)
+    assert.matches("concrete types: EnterpriseDepartmentKey, GroupDepartmentKey", out)
+  end)
+
+  it("rejects an unknown name with exit 2 and close matches", function()
+    local out, code, err = ocip("describe UserGetReqest23V2")
+    assert.are.equal(2, code)
+    assert.are.equal("", out)
+    assert.matches("unknown request or type 'UserGetReqest23V2'", err)
+    assert.matches("did you mean:\n  UserGetRequest23V2\n", err)
+  end)
+
+  it("--find lists matching request names", function()
+    local out, code = ocip("describe --find UserGetListInSystem")
+    assert.are.equal(0, code)
+    local names = {}
+    for l in out:gmatch("[^\n]+") do names[#names + 1] = l end
+    assert.is_true(#names >= 1)
+    for _, n in ipairs(names) do assert.matches("UserGetListInSystem", n) end
+    local _, code2, err2 = ocip("describe --find NoSuchThingAtAll")
+    assert.are.equal(1, code2)
+    assert.matches("no request matches", err2)
+  end)
+end)
+
+describe("ocip send (offline)", function()
+  it("--dry-run prints a valid document without connecting", function()
+    local out, code, err = ocip("send --dry-run UserModifyRequest22 user_id=u@x "
+      .. q('last_name=O"Brien, Jr') .. " allow_video=true address.city=Paris "
+      .. "department._type=GroupDepartmentKey department.service_provider_id=sp1 "
+      .. "department.group_id=g1 department.name=Sales")
+    assert.are.equal(0, code, err)
+    assert.matches('^<%?xml version="1%.0" encoding="ISO%-8859%-1"%?>', out)
+    assert.matches("<lastName>O&quot;Brien, Jr</lastName>", out, 1, true)
+    assert.matches("<address><city>Paris</city></address>", out, 1, true)
+    assert.matches("<allowVideo>true</allowVideo>", out, 1, true)
+    local decoded = assert(require("ocip").xml.decode(out))
+    assert.are.equal("UserModifyRequest22", decoded.responses[1]._type)
+    local ok, why = require("ocip").core.xsd_validate(helpers.schema_dir() .. "/OCISchemaAS.xsd", out)
+    assert.is_true(ok, why)
+  end)
+
+  it("repeated keys make a list", function()
+    local out, code, err = ocip("send --dry-run UserServiceAssignListRequest user_id=u@x "
+      .. q("service_name=Voice Messaging User") .. " " .. q("service_name=Call Forwarding Always"))
+    assert.are.equal(0, code, err)
+    local _, n = out:gsub("<serviceName>", "")
+    assert.are.equal(2, n)
+  end)
+
+  it("an unknown field is a validation error naming it (exit 1)", function()
+    local _, code, err = ocip("send --dry-run UserGetRequest23V2 user_id=u@x bogus_field=1")
+    assert.are.equal(1, code)
+    assert.matches("validation", err)
+    assert.matches("bogus_field", err)
+  end)
+
+  it("an unknown request gives exit 2 with suggestions", function()
+    local _, code, err = ocip("send UserGetRequst23V2 user_id=x")
+    assert.are.equal(2, code)
+    assert.matches("UserGetRequest23V2", err)
+  end)
+
+  it("refuses a password flag", function()
+    local out, code, err = ocip("send --password hunter2 UserGetRequest23V2 user_id=x")
+    assert.are.equal(2, code)
+    assert.matches("OCIP_PASSWORD", err)
+    assert.is_nil((out .. err):find("hunter2", 1, true))
+  end)
+end)
+
+describe("ocip send (simulator)", function()
+  local sim
+  local outputs = {}
+  local function run(args)
+    local out, code, err = sim.sh(HOST .. " " .. args)
+    outputs[#outputs + 1] = out .. err
+    return out, code, err
+  end
+
+  setup(function()
+    sim = sim_process.start{ users = 50, seconds = 30, password = PASSWORD }
+    assert(sim.port, "simulator did not start: " .. tostring(sim.ready))
+  end)
+  teardown(function() if sim then sim.stop() end end)
+
+  it("prints a response as a table", function()
+    local out, code, err = run("send UserGetRequest23V2 user_id=user000007@example.net")
+    assert.are.equal(0, code, err)
+    assert.matches("^UserGetResponse23V2\n", out)
+    assert.matches("\n  user_id%s+user000007@example%.net\n", out)
+    -- schema order: service_provider_id before group_id before user_id
+    assert.is_true(out:find("service_provider_id", 1, true) < out:find("  user_id", 1, true))
+  end)
+
+  it("prints an OCITable with its headings in order, aligned", function()
+    local out, code, err = run("send UserGetListInSystemRequest response_size_limit=5")
+    assert.are.equal(0, code, err)
+    local lines = {}
+    for l in out:gmatch("[^\n]+") do lines[#lines + 1] = l end
+    local head = lines[3]
+    assert.matches("^%s+User Id%s+Group Id%s+Service Provider Id%s+Last Name", head)
+    local col = head:find("Group Id", 1, true)
+    for i = 5, 9 do assert.are.equal("g1", lines[i]:sub(col, col + 1)) end
+    assert.matches("%(5 rows%)", out)
+  end)
+
+  it("--json output parses back", function()
+    local out, code, err = run("send --json UserGetListInSystemRequest response_size_limit=3")
+    assert.are.equal(0, code, err)
+    local t = cjson.decode(out)
+    assert.are.equal("UserGetListInSystemResponse", t._type)
+    assert.are.equal(3, #t.user_table)
+    assert.are.equal("user000001@example.net", t.user_table[1].user_id)
+    out = run("send --json UserGetRequest23V2 user_id=user000002@example.net")
+    t = cjson.decode(out)
+    assert.are.equal(false, t.allow_video)
+    assert.are.equal("user000002@example.net", t.user_id)
+  end)
+
+  it("a server error prints the ocip.Error and exits 1", function()
+    local out, code, err = run("send --json UserGetRequest23V2 user_id=nobody@example.net")
+    assert.are.equal(1, code)
+    assert.matches("4008", err)
+    local t = cjson.decode(out)
+    assert.are.equal("server", t.error.kind)
+    assert.are.equal(4008, math.tointeger(t.error.code) or tonumber(t.error.code))
+  end)
+
+  it("writes, then reads back (boolean and nested values)", function()
+    local _, code, err = run("send UserModifyRequest22 user_id=user000003@example.net "
+      .. q('last_name=O"Brien') .. " allow_video=true")
+    assert.are.equal(0, code, err)
+    local out = run("send --json UserGetRequest23V2 user_id=user000003@example.net")
+    local t = cjson.decode(out)
+    assert.are.equal('O"Brien', t.last_name)
+  end)
+
+  it("takes its settings from a profile file", function()
+    local out, code, err = helpers.exec("env -u OCIP_PASSWORD OCIP_PROFILE=" .. q(sim.profile) .. " "
+      .. HOST .. " send UserGetRequest23V2 user_id=user000001@example.net")
+    outputs[#outputs + 1] = out .. err
+    assert.are.equal(0, code, err)
+    assert.matches("user000001@example%.net", out)
+  end)
+
+  it("a wrong password is an auth error, and is not echoed", function()
+    local _, code2, err2 = helpers.exec("sh -c " .. q("set -a; . " .. q(sim.env_file)
+      .. "; OCIP_PASSWORD=wrong-$OCIP_PASSWORD; " .. HOST .. " send UserGetRequest23V2 user_id=x"))
+    outputs[#outputs + 1] = err2
+    assert.are.equal(1, code2)
+    assert.matches("auth", err2)
+    assert.is_nil(err2:find("wrong-", 1, true))
+  end)
+
+  it("no password appears in any output or argv", function()
+    assert.is_true(#outputs >= 6)
+    for _, o in ipairs(outputs) do assert.is_nil(o:find(PASSWORD, 1, true)) end
+    assert.is_nil(sim.argv():find(PASSWORD, 1, true))
+    assert.matches("sim", sim.argv())
+  end)
+end)
