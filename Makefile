@@ -25,7 +25,7 @@ BINDINGS_OBJ := $(BINDINGS_SRC:%.c=$(BUILD)/%.o) $(BUILD)/lua_embed.o
 CTEST_SRC    := $(sort $(wildcard spec/c/test_*.c))
 CTEST_BIN    := $(CTEST_SRC:spec/c/%.c=$(BUILD)/ctest/%)
 
-.PHONY: all test ctest spec catalog catalog-check sanitize bench clean help demo
+.PHONY: all test ctest spec catalog catalog-check sanitize valgrind bench clean help demo
 all: $(BUILD)/ocip $(BUILD)/ocip.so
 
 $(BUILD)/%.o: %.c $(wildcard runtime/*.h bindings/*.h)
@@ -67,8 +67,19 @@ catalog-check:
 	$(LUA) gen/gen.lua "$(OCIP_SCHEMA_DIR)" $(BUILD)/catalog.inc.check
 	cmp $(BUILD)/catalog.inc.check gen/catalog.inc
 
+# The whole suite (C tests + every spec, under the instrumented host) with ASan+UBSan+LSan.
+# Any report fails the run: halt_on_error, and UBSan does not recover.
+SAN_BUILD   ?= build-san
+SAN_ENV     := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=0:print_summary=1 \
+               LSAN_OPTIONS=suppressions=$(CURDIR)/spec/sanitize.supp:print_suppressions=0 \
+               UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 sanitize:
-	$(MAKE) BUILD=build-san OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+	$(SAN_ENV) $(MAKE) BUILD=$(SAN_BUILD) OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+
+# The C tests and the specs under valgrind (memcheck); definite leaks and errors fail.
+VALGRIND    ?= valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99
+valgrind: all $(CTEST_BIN)
+	@OCIP_VALGRIND="$(VALGRIND)" sh spec/valgrind.sh $(BUILD)
 
 bench: all
 	@sh spec/bench/run.sh $(BUILD)
@@ -83,7 +94,7 @@ $(BUILD)/fuzz/%: spec/fuzz/%.c $(RUNTIME_SRC) $(wildcard runtime/*.h) gen/catalo
 	  -fsanitize=fuzzer,address,undefined -o $@ $< $(RUNTIME_SRC) $(PKG_LIBS) -lm
 
 clean:
-	rm -rf build build-san
+	rm -rf build $(SAN_BUILD)
 
 help:
-	@echo "make | make test | make catalog | make sanitize | make bench | make clean"
+	@echo "make | make test | make catalog | make sanitize | make valgrind | make bench | make clean"

@@ -5,15 +5,93 @@
  *
  * Lifetimes: the multi state and every uv handle are malloc'd and freed only
  * from uv close callbacks. A request is freed by its push function (which the
- * scheduler calls exactly once, with co == NULL when the task was cancelled). */
+ * scheduler calls exactly once, with co == NULL when the task was cancelled).
+ *
+ * libcurl is loaded on the first request (dlopen), not linked: it drags ~30
+ * shared libraries whose loading doubled the start-up time of every `ocip`
+ * run, most of which never speak SOAP. Only its headers are used at build time. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <ctype.h>
 #include <strings.h>
+#include <stddef.h>
+#include <dlfcn.h>
+#include <pthread.h>
 #include <curl/curl.h>
 #include "bindings/core.h"
 #include "bindings/loop.h"
+
+/* ---------- libcurl, resolved at run time ---------- */
+
+#ifndef LIBCURL_SONAME /* overridable to test the not-installed path */
+#define LIBCURL_SONAME "libcurl.so.4"
+#endif
+
+/* The libcurl entry points we use. Filled once per process (pthread_once) and
+ * read-only afterwards; libcurl's own state is process-wide anyway. The library
+ * is never unloaded. Every call below goes through `lc`, and only after
+ * curl_load() succeeded: no request, multi or slist exists before that. */
+typedef struct {
+    CURLcode (*global_init)(long);
+    void (*global_cleanup)(void);
+    CURLM *(*multi_init)(void);
+    CURLMcode (*multi_cleanup)(CURLM *);
+    CURLMcode (*multi_setopt)(CURLM *, CURLMoption, ...);
+    CURLMcode (*multi_add_handle)(CURLM *, CURL *);
+    CURLMcode (*multi_remove_handle)(CURLM *, CURL *);
+    CURLMcode (*multi_socket_action)(CURLM *, curl_socket_t, int, int *);
+    CURLMsg *(*multi_info_read)(CURLM *, int *);
+    CURLMcode (*multi_assign)(CURLM *, curl_socket_t, void *);
+    CURL *(*easy_init)(void);
+    void (*easy_cleanup)(CURL *);
+    CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+    CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+    const char *(*easy_strerror)(CURLcode);
+    struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+    void (*slist_free_all)(struct curl_slist *);
+} curl_api;
+
+static curl_api lc;
+static pthread_once_t lc_once = PTHREAD_ONCE_INIT;
+static char lc_error[256]; /* why loading failed; empty on success */
+
+_Static_assert(sizeof(void *) == sizeof(void (*)(void)), "dlsym returns function pointers as void *");
+
+static void curl_load_once(void) {
+    static const struct { const char *name; size_t off; } syms[] = {
+#define SYM(f) { "curl_" #f, offsetof(curl_api, f) }
+        SYM(global_init), SYM(global_cleanup), SYM(multi_init), SYM(multi_cleanup),
+        SYM(multi_setopt), SYM(multi_add_handle), SYM(multi_remove_handle),
+        SYM(multi_socket_action), SYM(multi_info_read), SYM(multi_assign), SYM(easy_init),
+        SYM(easy_cleanup), SYM(easy_setopt), SYM(easy_getinfo), SYM(easy_strerror),
+        SYM(slist_append), SYM(slist_free_all),
+#undef SYM
+    };
+    curl_api api;
+    void *h = dlopen(LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        const char *e = dlerror();
+        snprintf(lc_error, sizeof lc_error, "%s", e ? e : "dlopen failed");
+        return;
+    }
+    for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
+        void *p = dlsym(h, syms[i].name);
+        if (!p) {
+            snprintf(lc_error, sizeof lc_error, "%s: missing %s", LIBCURL_SONAME, syms[i].name);
+            dlclose(h);
+            return;
+        }
+        memcpy((char *)&api + syms[i].off, &p, sizeof p); /* POSIX: object and function pointers agree */
+    }
+    lc = api;
+}
+
+/* NULL when libcurl is usable, else the reason it is not. */
+static const char *curl_load(void) {
+    if (pthread_once(&lc_once, curl_load_once) != 0) return "pthread_once failed";
+    return lc_error[0] ? lc_error : NULL;
+}
 
 #define HTTP_KEY "ocip.http.multi"       /* registry slot of the scheduler's multi */
 #define MULTI_MT "ocip.http.multi_mt"
@@ -88,8 +166,8 @@ static int buf_append(buf *b, const char *p, size_t n) {
 }
 
 static void req_free(http_req *r) {
-    if (r->easy) curl_easy_cleanup(r->easy);
-    curl_slist_free_all(r->hdrs);
+    if (r->easy) lc.easy_cleanup(r->easy);
+    lc.slist_free_all(r->hdrs);
     free(r->body.data);
     free(r->head.data);
     free(r);
@@ -147,7 +225,7 @@ static int classify_sent(CURLcode rc, CURL *easy) {
     default: {
         /* Pre-transfer time is set once the connection is ready to send. */
         curl_off_t t = 0;
-        if (curl_easy_getinfo(easy, CURLINFO_PRETRANSFER_TIME_T, &t) != CURLE_OK) return 1;
+        if (lc.easy_getinfo(easy, CURLINFO_PRETRANSFER_TIME_T, &t) != CURLE_OK) return 1;
         return t > 0;
     }
     }
@@ -159,10 +237,10 @@ static int push_result(lua_State *co, void *data);
 static void complete(http_req *r, CURLcode rc) {
     http_multi *m = r->m;
     r->result = rc;
-    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
+    lc.easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
     r->sent = rc == CURLE_OK ? 1 : classify_sent(rc, r->easy);
-    curl_multi_remove_handle(m->multi, r->easy);
-    curl_easy_cleanup(r->easy); /* the connection stays in the multi's cache */
+    lc.multi_remove_handle(m->multi, r->easy);
+    lc.easy_cleanup(r->easy); /* the connection stays in the multi's cache */
     r->easy = NULL;
     r->state = REQ_DONE;
     unlink_req(m, r);
@@ -172,11 +250,11 @@ static void complete(http_req *r, CURLcode rc) {
 static void check_done(http_multi *m) {
     CURLMsg *msg;
     int left;
-    while ((msg = curl_multi_info_read(m->multi, &left))) {
+    while ((msg = lc.multi_info_read(m->multi, &left))) {
         if (msg->msg != CURLMSG_DONE) continue;
         http_req *r = NULL;
         CURLcode rc = msg->data.result;
-        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+        lc.easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
         if (r) complete(r, rc);
     }
 }
@@ -186,10 +264,10 @@ static void on_cancel(void *data) {
     http_req *r = data;
     if (r->state != REQ_RUNNING) return;
     if (r->m) {
-        curl_multi_remove_handle(r->m->multi, r->easy);
+        lc.multi_remove_handle(r->m->multi, r->easy);
         unlink_req(r->m, r);
     }
-    curl_easy_cleanup(r->easy);
+    lc.easy_cleanup(r->easy);
     r->easy = NULL;
     r->state = REQ_CANCELLED;
     ocip_wake(r->w, push_result, r);
@@ -206,14 +284,14 @@ static void on_poll(uv_poll_t *h, int status, int events) {
         if (events & UV_READABLE) flags |= CURL_CSELECT_IN;
         if (events & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
     }
-    curl_multi_socket_action(m->multi, p->fd, flags, &running);
+    lc.multi_socket_action(m->multi, p->fd, flags, &running);
     check_done(m);
 }
 
 static void on_timer(uv_timer_t *t) {
     http_multi *m = t->data;
     int running;
-    curl_multi_socket_action(m->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    lc.multi_socket_action(m->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     check_done(m);
 }
 
@@ -224,7 +302,7 @@ static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *s
     if (what == CURL_POLL_REMOVE) {
         if (p) {
             poll_close(m, p);
-            curl_multi_assign(m->multi, s, NULL);
+            lc.multi_assign(m->multi, s, NULL);
         }
         return 0;
     }
@@ -240,7 +318,7 @@ static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *s
         m->polls = p;
         m->handles++;
         if (m->active == 0) uv_unref((uv_handle_t *)&p->poll);
-        curl_multi_assign(m->multi, s, p);
+        lc.multi_assign(m->multi, s, p);
     }
     int ev = 0;
     if (what & CURL_POLL_IN) ev |= UV_READABLE;
@@ -269,16 +347,16 @@ static int l_multi_gc(lua_State *L) {
      * push_result(NULL, r), which frees each request. */
     while (m->reqs) {
         http_req *r = m->reqs;
-        curl_multi_remove_handle(m->multi, r->easy);
-        curl_easy_cleanup(r->easy);
+        lc.multi_remove_handle(m->multi, r->easy);
+        lc.easy_cleanup(r->easy);
         r->easy = NULL;
         r->state = REQ_DETACHED;
         unlink_req(m, r);
         r->m = NULL;
         ocip_wake(r->w, push_result, r);
     }
-    curl_multi_cleanup(m->multi);
-    curl_global_cleanup();
+    lc.multi_cleanup(m->multi);
+    lc.global_cleanup();
     m->multi = NULL;
     while (m->polls) poll_close(m, m->polls);
     uv_timer_stop(&m->timer);
@@ -308,14 +386,14 @@ static http_multi *get_multi(lua_State *L) {
     lua_setmetatable(L, -2);
     http_multi *m = calloc(1, sizeof *m);
     if (!m) luaL_error(L, "ocip: out of memory");
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    if (lc.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         free(m);
         luaL_error(L, "ocip: libcurl initialisation failed");
     }
-    m->multi = curl_multi_init();
+    m->multi = lc.multi_init();
     if (!m->multi || uv_timer_init(uv, &m->timer) != 0) {
-        if (m->multi) curl_multi_cleanup(m->multi);
-        curl_global_cleanup();
+        if (m->multi) lc.multi_cleanup(m->multi);
+        lc.global_cleanup();
         free(m);
         luaL_error(L, "ocip: cannot create the HTTP client");
     }
@@ -323,10 +401,10 @@ static http_multi *get_multi(lua_State *L) {
     m->timer.data = m;
     m->handles = 1;
     uv_unref((uv_handle_t *)&m->timer);
-    curl_multi_setopt(m->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-    curl_multi_setopt(m->multi, CURLMOPT_SOCKETDATA, m);
-    curl_multi_setopt(m->multi, CURLMOPT_TIMERFUNCTION, on_timer_set);
-    curl_multi_setopt(m->multi, CURLMOPT_TIMERDATA, m);
+    lc.multi_setopt(m->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    lc.multi_setopt(m->multi, CURLMOPT_SOCKETDATA, m);
+    lc.multi_setopt(m->multi, CURLMOPT_TIMERFUNCTION, on_timer_set);
+    lc.multi_setopt(m->multi, CURLMOPT_TIMERDATA, m);
     *ud = m;
     lua_setfield(L, LUA_REGISTRYINDEX, HTTP_KEY);
     return m;
@@ -445,7 +523,7 @@ static int push_result(lua_State *co, void *data) {
         n = 1;
     } else {
         const char *kind = error_kind(r);
-        const char *why = r->errbuf[0] ? r->errbuf : curl_easy_strerror(r->result);
+        const char *why = r->errbuf[0] ? r->errbuf : lc.easy_strerror(r->result);
         if (strcmp(kind, "limit") == 0)
             n = ocip_fail(co, kind, "http: response larger than %I bytes", (lua_Integer)r->max_size);
         else
@@ -478,7 +556,7 @@ static const char *opt_string(lua_State *L, const char *key) {
 }
 
 static int add_header(http_req *r, const char *line) {
-    struct curl_slist *l = curl_slist_append(r->hdrs, line);
+    struct curl_slist *l = lc.slist_append(r->hdrs, line);
     if (!l) return -1;
     r->hdrs = l;
     return 0;
@@ -543,6 +621,13 @@ static int l_http_request(lua_State *L) {
     lua_pop(L, 1);
     if (max_size <= 0 || max_size > ((lua_Integer)1 << 40)) return luaL_error(L, "http_request: bad max_size");
 
+    const char *why = curl_load();
+    if (why) {
+        ocip_fail(L, "usage", "http: libcurl is not available (%s); install libcurl4", why);
+        lua_pushboolean(L, 0);
+        lua_setfield(L, -2, "sent");
+        return 2;
+    }
     http_multi *m = get_multi(L);
 
     /* Until ocip_await has taken it, the request is owned by this box, so a Lua
@@ -558,39 +643,39 @@ static int l_http_request(lua_State *L) {
     if (!r) return luaL_error(L, "ocip: out of memory");
     *box = r;
     r->max_size = (size_t)max_size;
-    r->easy = curl_easy_init();
+    r->easy = lc.easy_init();
     if (!r->easy) return setup_failed(L);
     collect_headers(L, r);
 
     CURL *e = r->easy;
-    int ok = curl_easy_setopt(e, CURLOPT_URL, url) == CURLE_OK;
-    ok = ok && curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK;
-    ok = ok && curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK;
-    ok = ok && curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)r) == CURLE_OK;
-    ok = ok && curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf) == CURLE_OK;
-    ok = ok && curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK;
-    ok = ok && curl_easy_setopt(e, CURLOPT_WRITEDATA, r) == CURLE_OK;
-    ok = ok && curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK;
-    ok = ok && curl_easy_setopt(e, CURLOPT_HEADERDATA, r) == CURLE_OK;
-    ok = ok && curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs) == CURLE_OK;
-    ok = ok && curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000 + 0.5)) == CURLE_OK;
-    ok = ok && curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_size) == CURLE_OK;
-    ok = ok && curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L) == CURLE_OK;
-    ok = ok && curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, insecure ? 0L : 1L) == CURLE_OK;
-    ok = ok && curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, insecure ? 0L : 2L) == CURLE_OK;
-    if (ok && ca_file) ok = curl_easy_setopt(e, CURLOPT_CAINFO, ca_file) == CURLE_OK;
-    if (ok && ca_path) ok = curl_easy_setopt(e, CURLOPT_CAPATH, ca_path) == CURLE_OK;
-    if (ok && proxy) ok = curl_easy_setopt(e, CURLOPT_PROXY, proxy) == CURLE_OK;
+    int ok = lc.easy_setopt(e, CURLOPT_URL, url) == CURLE_OK;
+    ok = ok && lc.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK;
+    ok = ok && lc.easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK;
+    ok = ok && lc.easy_setopt(e, CURLOPT_PRIVATE, (char *)r) == CURLE_OK;
+    ok = ok && lc.easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf) == CURLE_OK;
+    ok = ok && lc.easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK;
+    ok = ok && lc.easy_setopt(e, CURLOPT_WRITEDATA, r) == CURLE_OK;
+    ok = ok && lc.easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK;
+    ok = ok && lc.easy_setopt(e, CURLOPT_HEADERDATA, r) == CURLE_OK;
+    ok = ok && lc.easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs) == CURLE_OK;
+    ok = ok && lc.easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000 + 0.5)) == CURLE_OK;
+    ok = ok && lc.easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_size) == CURLE_OK;
+    ok = ok && lc.easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L) == CURLE_OK;
+    ok = ok && lc.easy_setopt(e, CURLOPT_SSL_VERIFYPEER, insecure ? 0L : 1L) == CURLE_OK;
+    ok = ok && lc.easy_setopt(e, CURLOPT_SSL_VERIFYHOST, insecure ? 0L : 2L) == CURLE_OK;
+    if (ok && ca_file) ok = lc.easy_setopt(e, CURLOPT_CAINFO, ca_file) == CURLE_OK;
+    if (ok && ca_path) ok = lc.easy_setopt(e, CURLOPT_CAPATH, ca_path) == CURLE_OK;
+    if (ok && proxy) ok = lc.easy_setopt(e, CURLOPT_PROXY, proxy) == CURLE_OK;
     if (ok && strcmp(method, "GET") == 0) {
-        ok = curl_easy_setopt(e, CURLOPT_HTTPGET, 1L) == CURLE_OK;
+        ok = lc.easy_setopt(e, CURLOPT_HTTPGET, 1L) == CURLE_OK;
     } else if (ok && strcmp(method, "HEAD") == 0) {
-        ok = curl_easy_setopt(e, CURLOPT_NOBODY, 1L) == CURLE_OK;
+        ok = lc.easy_setopt(e, CURLOPT_NOBODY, 1L) == CURLE_OK;
     } else if (ok) {
         /* The size first, so a body with NUL bytes is copied whole. */
-        ok = curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len) == CURLE_OK;
-        ok = ok && curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, body ? body : "") == CURLE_OK;
+        ok = lc.easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len) == CURLE_OK;
+        ok = ok && lc.easy_setopt(e, CURLOPT_COPYPOSTFIELDS, body ? body : "") == CURLE_OK;
         if (ok && strcmp(method, "POST") != 0)
-            ok = curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method) == CURLE_OK;
+            ok = lc.easy_setopt(e, CURLOPT_CUSTOMREQUEST, method) == CURLE_OK;
     }
     if (!ok) return setup_failed(L);
     if (insecure && !m->warned_insecure) {
@@ -601,11 +686,11 @@ static int l_http_request(lua_State *L) {
     r->w = ocip_await(L, "http_request", on_cancel, r);
     *box = NULL; /* from here on, the scheduler's push/cancel own it */
     r->m = m;
-    if (curl_multi_add_handle(m->multi, e) != CURLM_OK) {
+    if (lc.multi_add_handle(m->multi, e) != CURLM_OK) {
         r->result = CURLE_OUT_OF_MEMORY;
         r->state = REQ_DONE;
         snprintf(r->errbuf, sizeof r->errbuf, "cannot start the transfer");
-        curl_easy_cleanup(r->easy);
+        lc.easy_cleanup(r->easy);
         r->easy = NULL;
         ocip_wake(r->w, push_result, r);
     } else {
