@@ -12,6 +12,8 @@ local function net_only()
   if not S.have_net then pending("network layer (core.tcp_listen) not built yet") return true end
 end
 
+local function f_parse(spec) return require("ocip.sim.faults").parse(spec) end
+
 local GET = { "UserGetRequest23V2", { user_id = "user000001@example.net" } }
 
 describe("ocip sim faults", function()
@@ -75,6 +77,47 @@ describe("ocip sim faults", function()
       assert.is_true(core.now() - t0 >= 0.3)
       c:close()
     end)
+  end)
+
+  it("latency counts from the arrival of each document: pipelined documents overlap", function()
+    if net_only() then return end
+    S.with_sim({ users = 2, latency = 200 }, function(sim)
+      local c = assert(S.connect(sim))
+      local doc = assert(ocip.xml.encode({ assert(ocip.catalog.build("AuthenticationRequest",
+        { user_id = "admin" })) }, "s1"))
+      local t0 = core.now()
+      for _ = 1, 5 do assert(c.conn:write(doc)) end
+      local times = {}
+      for i = 1, 5 do
+        local out = assert(c.conn:read())
+        times[i] = core.now() - t0
+        S.check_xsd(out)
+        assert.equal("AuthenticationResponse", assert(core.decode(out)).responses[1]._type)
+      end
+      -- every reply 200 ms after its document arrived, not one after the other
+      assert.is_true(times[1] >= 0.2, "first after " .. times[1])
+      assert.is_true(times[5] < 0.2 * 2, "fifth after " .. times[5])
+      c:close()
+    end)
+  end)
+
+  it("jitter is deterministic with the seed", function()
+    local server = require "ocip.sim.server"
+    local rng = require "ocip.sim.rng"
+    local function delays(seed)
+      local sim = { faults = f_parse("latency=5,jitter=10"), rng = rng.new(seed) }
+      local out = {}
+      for i = 1, 20 do
+        local what, d = server.decide(sim)
+        assert.equal("reply", what)
+        out[i] = d
+      end
+      return out
+    end
+    local a = delays(4)
+    assert.same(a, delays(4))
+    assert.are_not.same(a, delays(5))
+    for _, d in ipairs(a) do assert.is_true(d >= 0.005 and d <= 0.015) end
   end)
 
   it("split writes one byte at a time and the document still frames", function()

@@ -331,6 +331,70 @@ describe("ocip sim lifecycle", function()
     end)
   end)
 
+  it("cancels its connection tasks on stop: no task is left behind", function()
+    if net_only() then return end
+    local t0 = core.now()
+    local leftover
+    core.run(function()
+      local sim = ocip.sim.start { users = 2, latency = 5000 }
+      local c = assert(S.connect(sim))
+      -- a reply is now due in 5 s: its writer task sleeps
+      assert(c.conn:write(assert(ocip.xml.encode({ assert(ocip.catalog.build(
+        "AuthenticationRequest", { user_id = "admin" })) }, "s1"))))
+      core.sleep(0.1)
+      assert.is_not_nil(next(sim.active))
+      sim.stop()
+      leftover = next(sim.active)
+      c:close()
+    end)
+    -- core.run returns only once every task ended: the 5 s writer did not keep it
+    assert.is_nil(leftover)
+    assert.is_true(core.now() - t0 < 2, "took " .. (core.now() - t0))
+  end)
+
+  for _, signal in ipairs { "TERM", "INT" } do
+    it("`ocip sim` as a child process prints its ready line and stops on SIG" .. signal, function()
+      local helpers = require "spec.helpers"
+      local f = io.open(helpers.host(), "rb")
+      if not f then pending("host binary not built") return end
+      f:close()
+      if net_only() then return end
+      local errfile = os.tmpname()
+      local t0 = os.time()
+      -- --for bounds the child if the signal is lost
+      local p = assert(io.popen("exec sh -c 'echo $$; exec " .. helpers.host()
+        .. " sim --tcp 0 --users 5 --for 20' 2>" .. errfile, "r"))
+      local pid = assert(tonumber(p:read("l")))
+      local ready = p:read("l")
+      assert.matches("^ocip sim ready tcp=127%.0%.0%.1:%d+ .*admin=admin users=5$", ready)
+      local port = assert(tonumber(ready:match("tcp=127%.0%.0%.1:(%d+)")))
+      -- the port answers while it runs
+      core.run(function()
+        local conn = assert(core.tcp_connect { host = "127.0.0.1", port = port, timeout = 2 })
+        conn:close()
+      end)
+      assert(os.execute("kill -" .. signal .. " " .. pid))
+      local rest = p:read("a")
+      local _, how, code = p:close()
+      local ef = io.open(errfile, "rb")
+      local err = ef and ef:read("a") or ""
+      if ef then ef:close() end
+      os.remove(errfile)
+      assert.equal("", rest)
+      assert.equal("exit", how)
+      assert.equal(0, code)
+      assert.matches("stopped on SIG" .. signal, err)
+      assert.is_true(os.time() - t0 < 10)
+      -- the process is gone and so is its listener
+      assert.is_falsy(os.execute("kill -0 " .. pid .. " 2>/dev/null"))
+      core.run(function()
+        local conn, cerr = core.tcp_connect { host = "127.0.0.1", port = port, timeout = 2 }
+        assert.is_nil(conn)
+        assert.equal("connect", cerr.kind)
+      end)
+    end)
+  end
+
   it("`ocip sim --for` prints the ready line and exits", function()
     local helpers = require "spec.helpers"
     local f = io.open(helpers.host(), "rb")

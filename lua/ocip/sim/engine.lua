@@ -34,42 +34,44 @@ local function encode(resp, echo)
   return respond.command(resp, echo)
 end
 
+local function run(sim, session, sid, cmd, name, echo)
+  local d = name and schema.type(name)
+  if not d or d.role ~= "request" then
+    return encode(respond.error(4001, "Unknown request: " .. tostring(name)), echo)
+  end
+  local valid, verr = validate(name, cmd)
+  if not valid then
+    local msg = verr and (verr.message or tostring(verr)) or "invalid"
+    return encode(respond.error(4002, "OCI XML request validation error: " .. msg), echo)
+  end
+  if LOGIN_FAMILY[name] then
+    return encode(auth.handle(sim, session, sid, name, cmd), echo)
+  end
+  local refused = auth.check(sim, session, sid)
+  if refused then return encode(refused, echo) end
+  local error_p = sim.faults.error_p
+  if error_p and sim.rng:chance(error_p) then
+    return encode(respond.error(4099, "Injected failure (simulator fault error_p)"), echo)
+  end
+  sim.stats.commands = sim.stats.commands + 1
+  local h = handlers.find(name)
+  if h then
+    return encode(h({ sim = sim, state = sim.state, session = session }, cmd, name), echo)
+  end
+  local g = generic_cache[name]
+  if not g then
+    local s = encode(generic.answer(name), "\0")
+    local at = s:find("\0", 1, true)
+    g = { s:sub(1, at - 1), s:sub(at + 1) }
+    generic_cache[name] = g
+  end
+  return g[1] .. respond.escape(echo or "") .. g[2]
+end
+
 --- engine.execute(sim, session, sid, cmd) -> encoded <command> element
 function M.execute(sim, session, sid, cmd)
-  local name = cmd._type
-  local echo = cmd._echo
-  local ok, out = pcall(function()
-    local d = name and schema.type(name)
-    if not d or d.role ~= "request" then
-      return encode(respond.error(4001, "Unknown request: " .. tostring(name)), echo)
-    end
-    local valid, verr = validate(name, cmd)
-    if not valid then
-      local msg = verr and (verr.message or tostring(verr)) or "invalid"
-      return encode(respond.error(4002, "OCI XML request validation error: " .. msg), echo)
-    end
-    if LOGIN_FAMILY[name] then
-      return encode(auth.handle(sim, session, sid, name, cmd), echo)
-    end
-    local refused = auth.check(sim, session, sid)
-    if refused then return encode(refused, echo) end
-    if sim.rng:chance(sim.faults.error_p) then
-      return encode(respond.error(4099, "Injected failure (simulator fault error_p)"), echo)
-    end
-    sim.stats.commands = sim.stats.commands + 1
-    local h = handlers.find(name)
-    if h then
-      return encode(h({ sim = sim, state = sim.state, session = session }, cmd, name), echo)
-    end
-    local g = generic_cache[name]
-    if not g then
-      local s = encode(generic.answer(name), "\0")
-      local at = s:find("\0", 1, true)
-      g = { s:sub(1, at - 1), s:sub(at + 1) }
-      generic_cache[name] = g
-    end
-    return g[1] .. respond.escape(echo or "") .. g[2]
-  end)
+  local name, echo = cmd._type, cmd._echo
+  local ok, out = pcall(run, sim, session, sid, cmd, name, echo)
   if ok then return out end
   sim.stats.internal_errors = sim.stats.internal_errors + 1
   return respond.command(respond.error(4000, "Internal simulator error: " .. tostring(out)), echo)

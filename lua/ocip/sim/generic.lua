@@ -126,40 +126,30 @@ function fill(tname, overrides, depth)
   out._type = out._type or tname
   local plan = schema.plan(tname)
   if not plan or depth > 12 then return out end
-  local done_choice = {}
-  local tableheads = headings[tname]
-  for _, e in ipairs(plan.elements) do
-    local c = e.choice
-    if out[e.name] ~= nil then
-      if c then done_choice[c] = true end
-    elseif e.required then
+  local tableheads
+  for _, e in ipairs(plan.required) do
+    if out[e.name] == nil and not e.choice then
       local v = value_for(e, depth)
-      if e.table and tableheads then v.headings = tableheads end
+      if e.table then
+        tableheads = tableheads or headings[tname]
+        if tableheads then v.headings = tableheads end
+      end
       if e.list then v = M.repeated(e, v) end
       out[e.name] = v
     end
   end
   -- required choices nobody answered: fill the first branch's required elements
-  for _, e in ipairs(plan.elements) do
-    local c = e.choice
-    if c and c.required and not done_choice[c] then
-      done_choice[c] = true
-      local b = c.branches[1]
-      local emptiable = false
-      for _, br in ipairs(c.branches) do
-        local all_optional = true
-        for i = br.first, br.last do
-          if (plan.elements[i].min or 1) > 0 then all_optional = false end
-        end
-        if all_optional then emptiable = true end
-      end
-      for i = b.first, b.last do
-        local be = plan.elements[i]
-        if not emptiable and (be.min or 1) > 0 then
-          local v = value_for(be, depth)
-          if be.list then v = M.repeated(be, v) end
-          out[be.name] = v
-        end
+  -- (nothing when some branch may be empty)
+  for _, c in ipairs(plan.choices) do
+    local answered = false
+    for _, name in ipairs(c.names) do
+      if out[name] ~= nil then answered = true break end
+    end
+    if not answered and not c.emptiable then
+      for _, be in ipairs(c.first_required) do
+        local v = value_for(be, depth)
+        if be.list then v = M.repeated(be, v) end
+        out[be.name] = v
       end
     end
   end

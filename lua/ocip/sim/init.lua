@@ -12,11 +12,16 @@ local server = require "ocip.sim.server"
 
 local M = {}
 
+-- Users seeded when neither opts.users nor --users says otherwise: enough for a
+-- first try (user000001@example.net ... user000010@example.net in sp1/g1).
+M.DEFAULT_USERS = 10
+
 M.parse_faults = faults_mod.parse
 
 --- sim.start(opts) -> sim object:
 ---   opts: tcp_port (0 = any; false = none), tls = {cert_file=, key_file=, port=},
----   tls_port, soap_port (nil = none), host ("127.0.0.1"), users, seed, latency (ms),
+---   tls_port, soap_port (nil = none), host ("127.0.0.1"), users (default 10), seed,
+---   latency (ms per document, counted from its arrival),
 ---   faults (string or table), admin, password, session_timeout (s), domain.
 ---   Returns { tcp_port=, tls_port=, soap_port=, soap_url=, admin=, password=, state=,
 ---   faults=, stats=, stop=function }.
@@ -30,11 +35,11 @@ function M.start(opts)
     host = opts.host or "127.0.0.1",
     admin = opts.admin or os.getenv("OCIP_SIM_ADMIN") or "admin",
     password = opts.password or os.getenv("OCIP_SIM_PASSWORD") or "admin-password",
-    state = State.new { users = opts.users or 0, seed = seed, domain = opts.domain },
+    state = State.new { users = opts.users or M.DEFAULT_USERS, seed = seed, domain = opts.domain },
     rng = rng_mod.new(seed),
     faults = faults_mod.parse(opts.faults),
     session_timeout = opts.session_timeout,
-    listeners = {}, tasks = {}, conns = {}, soap_sessions = {},
+    listeners = {}, tasks = {}, active = {}, conns = {}, soap_sessions = {},
     stats = { documents = 0, commands = 0, connections = 0, dropped = 0, stalled = 0,
       closed_no_reply = 0, internal_errors = 0 },
   }
@@ -50,6 +55,12 @@ function M.start(opts)
     for _, t in ipairs(sim.tasks) do
       if core.task_status(t) ~= "done" then pcall(core.cancel, t) end
     end
+    -- connection tasks (readers, delayed writers) still running
+    local me = core.current()
+    for t in pairs(sim.active) do
+      if t ~= me and core.task_status(t) ~= "done" then pcall(core.cancel, t) end
+    end
+    sim.active = {}
   end
 
   local ok, err = pcall(function()

@@ -69,28 +69,32 @@ end
 
 local function encode_element(out, n, e, v)
   if e.simple then
-    n = n + 1; out[n] = "<" .. e.name .. ">" .. scalar(v) .. "</" .. e.name .. ">"
+    out[n + 1] = e.open
+    out[n + 2] = scalar(v)
+    out[n + 3] = e.close
+    return n + 3
   elseif e.table then
-    n = encode_table(out, n, e.name, v)
-  else
-    local tname = e.type
-    local open = "<" .. e.name .. ">"
-    if type(v) == "table" and v._type and v._type ~= tname then
-      tname = v._type
-      open = "<" .. e.name .. ' xsi:type="' .. tname .. '">'
-    end
-    n = n + 1; out[n] = open
-    n = encode_complex(out, n, tname, v)
-    n = n + 1; out[n] = "</" .. e.name .. ">"
+    return encode_table(out, n, e.name, v)
   end
+  local tname = e.type
+  local open = e.open
+  if type(v) == "table" and v._type and v._type ~= tname then
+    tname = v._type
+    open = "<" .. e.name .. ' xsi:type="' .. tname .. '">'
+  end
+  n = n + 1; out[n] = open
+  n = encode_complex(out, n, tname, v)
+  n = n + 1; out[n] = e.close
   return n
 end
 
--- Appends the children of a value of complex type `tname` to out.
+-- Appends the children of a value of complex type `tname` to out, in schema order.
 function encode_complex(out, n, tname, t)
   local plan = schema.plan(tname)
   if not plan then error("simulator: unknown type " .. tostring(tname), 0) end
-  for _, e in ipairs(plan.elements) do
+  local elements = plan.elements
+  for i = 1, #elements do
+    local e = elements[i]
     local v = t[e.name]
     if v == nil then v = t[e.snake] end
     if v ~= nil then

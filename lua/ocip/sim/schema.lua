@@ -41,7 +41,8 @@ local function flatten(p, out, required, choice)
   for _, item in ipairs(p.items or {}) do flatten(item, out, req, choice) end
 end
 
---- schema.plan(name) -> { desc=, elements={...}, choices={...} } for a complex type
+--- schema.plan(name) -> { desc=, elements={...}, by_name=, by_snake=, required={...},
+--- choices={...} } for a complex type (elements carry their open/close tags)
 function M.plan(name)
   local plan = plans[name]
   if plan then return plan end
@@ -49,7 +50,8 @@ function M.plan(name)
   if not desc then return nil end
   local elements = {}
   if desc.content then flatten(desc.content, elements, true, nil) end
-  local by_name, by_snake = {}, {}
+  local by_name, by_snake, required = {}, {}, {}
+  local groups, seen = {}, {}
   for _, e in ipairs(elements) do
     by_name[e.name] = e
     by_snake[e.snake] = e
@@ -58,8 +60,33 @@ function M.plan(name)
     e.prim = t and t.prim
     e.table = t and t.role == "table" or false
     e.abstract = t and t.abstract or false
+    e.open, e.close = "<" .. e.name .. ">", "</" .. e.name .. ">"
+    if e.required then required[#required + 1] = e end
+    local c = e.choice
+    if c and c.required and not seen[c] then
+      seen[c] = true
+      groups[#groups + 1] = c
+    end
   end
-  plan = { desc = desc, elements = elements, by_name = by_name, by_snake = by_snake }
+  -- Per required choice: the element names that answer it, whether a branch may
+  -- be empty, and the required elements of its first branch (generic.fill).
+  for _, c in ipairs(groups) do
+    c.names, c.emptiable, c.first_required = {}, false, {}
+    for bi, br in ipairs(c.branches) do
+      local all_optional = true
+      for i = br.first, br.last do
+        local e = elements[i]
+        c.names[#c.names + 1] = e.name
+        if (e.min or 1) > 0 then
+          all_optional = false
+          if bi == 1 then c.first_required[#c.first_required + 1] = e end
+        end
+      end
+      if all_optional then c.emptiable = true end
+    end
+  end
+  plan = { desc = desc, elements = elements, by_name = by_name, by_snake = by_snake,
+    required = required, choices = groups }
   plans[name] = plan
   return plan
 end

@@ -17,17 +17,31 @@ local function track(sim, conn)
   sim.stats.connections = sim.stats.connections + 1
 end
 
+-- Runs fn(...) as a task that sim.stop() cancels if it is still running.
+local function spawn(sim, fn, ...)
+  local t
+  t = core.spawn(function(...)
+    local ok, err = pcall(fn, ...)
+    sim.active[t] = nil
+    if not ok then error(err, 0) end
+  end, ...)
+  sim.active[t] = true
+  return t
+end
+
 local function untrack(sim, conn)
   sim.conns[conn] = nil
   conn:close()
 end
 
--- Bytes that frame like a document (the root closes) but are not well-formed XML.
+-- Bytes that frame like a document (the root element closes, so a reader gets
+-- a whole document) but do not decode: the tags inside do not match.
 local function garbage(rng)
   local junk = {}
   for i = 1, 16 do junk[i] = string.format("%02x", rng:int(0, 255)) end
   return '<?xml version="1.0" encoding="ISO-8859-1"?>\n<BroadsoftDocument protocol="OCI">'
-    .. "<&garbage " .. table.concat(junk) .. " <<</BroadsoftDocument>\n"
+    .. '<sessionId xmlns="">garbage</sessionId><garbage x="' .. table.concat(junk, "", 1, 8)
+    .. '">' .. table.concat(junk, "", 9) .. "</rubbish></BroadsoftDocument>\n"
 end
 
 -- Writes one reply under the write-side faults. Returns false when the
@@ -48,43 +62,108 @@ local function send(sim, conn, state, reply)
   end
   state.written = state.written + #reply
   if f.split then
+    -- One byte per loop turn: the kernel usually takes a write at once (flush
+    -- does not wait then), so without the yield the bytes would leave
+    -- back-to-back and the peer would read them as one chunk.
     for i = 1, #reply do
       if not conn:write(reply:sub(i, i)) then return false end
       if not conn:flush() then return false end
+      core.sleep(0)
     end
     return true
   end
   return conn:write(reply) and true or false
 end
+M.send = send
 
--- Read-side faults and latency: returns "reply", "stall" or "close".
+-- Read-side faults: "reply", "stall" or "close", and the delay of the reply in
+-- seconds (counted from the arrival of the document).
 local function decide(sim)
   local f, rng = sim.faults, sim.rng
-  if rng:chance(f.close_no_reply_p) then return "close" end
-  if rng:chance(f.stall_p) then return "stall" end
-  local d = faults_mod.delay(f, rng)
-  if d > 0 then core.sleep(d) end
-  return "reply"
+  if f.close_no_reply_p and rng:chance(f.close_no_reply_p) then return "close", 0 end
+  if f.stall_p and rng:chance(f.stall_p) then return "stall", 0 end
+  if f.latency or f.jitter then return "reply", faults_mod.delay(f, rng) end
+  return "reply", 0
+end
+M.decide = decide
+
+-- Waits until core.now() reaches `due`. Timers count whole milliseconds on the
+-- loop's clock (floored, and lagging while the loop runs tasks), so they end up
+-- to a millisecond off either way: rounding up makes replies ~0.6 ms late on
+-- average (a 5 ms server would look like 5.6 ms). So the timer aims half a
+-- millisecond early and the rest (a fraction of a millisecond) passes in
+-- cooperative yields, one loop turn each.
+local EARLY = 0.0005
+local function sleep_until(due)
+  local left = due - core.now()
+  while left > 0 do
+    if left > 2 * EARLY then core.sleep(left - EARLY) else core.sleep(0) end
+    left = due - core.now()
+  end
+end
+M.sleep_until = sleep_until
+
+-- Replies leave in document order, each at its due time: a server that takes
+-- `latency` per document from its arrival, the processing of the next documents
+-- overlapping the wait. A queue entry: { due, reply } (reply false = close).
+local function writer(sim, conn, st)
+  local q = st.queue
+  while st.head <= st.tail and not sim.stopped do
+    local item = q[st.head]
+    q[st.head] = nil
+    st.head = st.head + 1
+    sleep_until(item[1])
+    if sim.stopped then break end
+    if not item[2] then
+      sim.stats.closed_no_reply = sim.stats.closed_no_reply + 1
+      st.failed = true
+      break
+    end
+    if not send(sim, conn, st, item[2]) then st.failed = true break end
+  end
+  st.writer = nil
+  if st.failed or st.done then untrack(sim, conn) end
+end
+
+local function queue_reply(sim, conn, st, due, reply)
+  st.tail = st.tail + 1
+  st.queue[st.tail] = { due, reply }
+  if not st.writer then st.writer = spawn(sim, writer, sim, conn, st) end
 end
 
 local function serve_ocip(sim, conn, secure)
   track(sim, conn)
   local session = auth.new_session(secure)
-  local state = { written = 0 }
-  while not sim.stopped do
+  local st = { written = 0, queue = {}, head = 1, tail = 0 }
+  while not sim.stopped and not st.failed do
     local doc = conn:read()
-    if not doc then break end
-    local what = decide(sim)
-    if what == "close" then sim.stats.closed_no_reply = sim.stats.closed_no_reply + 1 break end
+    if not doc or st.failed then break end
+    local arrived = core.now()
+    local what, delay = decide(sim)
     if what == "stall" then
       sim.stats.stalled = sim.stats.stalled + 1
     else
-      local reply = engine.document(sim, session, doc)
-      if sim.rng:chance(sim.faults.garbage_p) then reply = garbage(sim.rng) end
-      if sim.stopped or not send(sim, conn, state, reply) then break end
+      local reply = false
+      if what == "reply" then
+        reply = engine.document(sim, session, doc)
+        if sim.faults.garbage_p and sim.rng:chance(sim.faults.garbage_p) then
+          reply = garbage(sim.rng)
+        end
+      end
+      if sim.stopped then break end
+      if delay > 0 or st.writer or sim.faults.split then
+        queue_reply(sim, conn, st, arrived + delay, reply)
+        if not reply then break end
+      elseif not reply then
+        sim.stats.closed_no_reply = sim.stats.closed_no_reply + 1
+        break
+      elseif not send(sim, conn, st, reply) then
+        break
+      end
     end
   end
-  untrack(sim, conn)
+  st.done = true
+  if not st.writer then untrack(sim, conn) end
 end
 
 --- Starts an OCI-P listener (TCP, or TLS when tls is given). Returns the port.
@@ -98,7 +177,7 @@ function M.listen_ocip(sim, port, tls)
       local conn = srv:accept()
       if not conn then break end
       if sim.stopped then conn:close() break end
-      core.spawn(serve_ocip, sim, conn, tls ~= nil)
+      spawn(sim, serve_ocip, sim, conn, tls ~= nil)
     end
   end)
   return srv:port()
@@ -145,7 +224,7 @@ local function read_request(conn, st)
   local all = table.concat(parts)
   st.buf = all:sub(len + 1)
   return { method = method, path = path, version = version, headers = headers,
-    body = all:sub(1, len) }
+    body = all:sub(1, len), arrived = core.now() }
 end
 
 local function soap_session(sim, headers)
@@ -181,11 +260,12 @@ local function serve_soap(sim, conn)
         http_reply(conn, 500, soap.fault_envelope("INVALID_REQUEST",
           type(err) == "table" and err.message or tostring(err)), { set_cookie })
       else
-        local what = decide(sim)
+        local what, delay = decide(sim)
         if what == "close" then break end
         if what ~= "stall" then
           local reply = engine.document(sim, session, doc)
           local body = assert(soap.response_envelope(reply))
+          if delay > 0 then sleep_until(req.arrived + delay) end
           if not http_reply(conn, 200, body, { set_cookie }) then break end
         end
       end
@@ -206,7 +286,7 @@ function M.listen_soap(sim, port)
       local conn = srv:accept()
       if not conn then break end
       if sim.stopped then conn:close() break end
-      core.spawn(serve_soap, sim, conn)
+      spawn(sim, serve_soap, sim, conn)
     end
   end)
   return srv:port()

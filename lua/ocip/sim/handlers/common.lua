@@ -39,15 +39,20 @@ local function convert(e, v)
 end
 
 --- overlay(type, src, fill_required) -> response-shaped table with every element
---- of `type` that `src` (snake- or xml-keyed) has a fitting value for.
+--- of `type` that `src` (snake- or xml-keyed; snake wins) has a fitting value for.
+--- Walks src's keys (a stored object has a dozen) rather than the type's elements.
 function overlay(tname, src, complete)
   local plan = schema.plan(tname)
   local o = {}
   if plan then
-    for _, e in ipairs(plan.elements) do
-      local v = src[e.snake]
-      if v == nil then v = src[e.name] end
-      if v ~= nil and not INTERNAL[e.snake] then
+    local by_snake, by_name = plan.by_snake, plan.by_name
+    for k, v in pairs(src) do
+      local e = by_snake[k]
+      if not e then
+        e = by_name[k]
+        if e and src[e.snake] ~= nil then e = nil end -- the snake key is taken instead
+      end
+      if e and not INTERNAL[e.snake] then
         if e.list and type(v) == "table" and (v[1] ~= nil or next(v) == nil) then
           local arr = {}
           for _, item in ipairs(v) do arr[#arr + 1] = convert(e, item) end
