@@ -159,7 +159,10 @@ static void cancel_pending_mine(ocip_loop *lp);
 static int loop_gc(lua_State *L) {
     ocip_loop *lp = lua_touserdata(L, 1);
     if (!lp->inited) return 0;
-    if (lp->running) return 0; /* lua_close from inside a task (os.exit(n, true)): the process is exiting */
+    /* lua_close from inside a task (os.exit(n, true)) gets here inside uv_run. The process
+     * exits right after and never returns into that uv_run, so tear down all the same:
+     * skipping it would drop libuv's own allocations along with this userdata. */
+    lp->running = 0;
     lp->inited = 0;
     lp->L = L;
     cancel_pending_mine(lp);    /* stops our own timers so they free their memory */

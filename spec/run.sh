@@ -7,7 +7,9 @@
 # Exit status: non-zero when anything failed or a suite could not run.
 # Environment: OCIP_SCHEMA_DIR (default ../shared/schemas/ocip-r25), BUSTED (busted),
 # OCIP_TEST_TIMEOUT (seconds per suite, default 600), OCIP_SPEC_FILTER (only spec
-# files whose path contains this string).
+# files whose path contains one of these space-separated strings), OCIP_WRAP (a
+# command prefix for every C test binary and for the host, e.g. valgrind ...),
+# OCIP_BUSTED_ARGS (extra busted options; no spaces inside one option).
 set -u
 
 BUILD=${1:-build}
@@ -19,6 +21,7 @@ OCIP_SCHEMA_DIR=${OCIP_SCHEMA_DIR:-$ROOT/../shared/schemas/ocip-r25}
 OCIP_BUILD=$BUILD
 export OCIP_SCHEMA_DIR OCIP_BUILD
 BUSTED=${BUSTED:-busted}
+WRAP=${OCIP_WRAP:-}
 LIMIT=${OCIP_TEST_TIMEOUT:-600}
 
 passed=0
@@ -47,7 +50,8 @@ num() { # first number after the given cmocka tag in $tmp/out, or 0
 if [ -d "$BUILD/ctest" ]; then
     for t in "$BUILD"/ctest/*; do
         [ -f "$t" ] && [ -x "$t" ] || continue
-        run "ctest $(basename "$t")" "$t"
+        # shellcheck disable=SC2086 # WRAP is a command line
+        run "ctest $(basename "$t")" $WRAP "$t"
         p=$(num PASSED)
         f=$(num FAILED)
         if ! grep -q '^\[  PASSED  \]' "$tmp/out"; then
@@ -70,9 +74,22 @@ if [ ! -x "$BUILD/ocip" ]; then
     broken="$broken specs(no host)"
 else
     specs=$(find spec -name '*_spec.lua' -type f | sort)
+    host=$BUILD/ocip
+    if [ -n "$WRAP" ]; then
+        # busted re-runs itself as `LUA BUSTED ARGS` through the shell, and passes its
+        # own --lua=... on to that run split at spaces: wrap the host in one word.
+        host=$tmp/host
+        printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$WRAP" "$BUILD/ocip" > "$host"
+        chmod +x "$host"
+    fi
     for s in $specs; do
-        case $s in *"${OCIP_SPEC_FILTER:-}"*) ;; *) continue ;; esac
-        run "busted $s" "$BUSTED" --lua="$BUILD/ocip" -o TAP "$s"
+        want=${OCIP_SPEC_FILTER:+no}
+        for f in ${OCIP_SPEC_FILTER:-}; do
+            case $s in *"$f"*) want= ;; esac
+        done
+        [ -z "$want" ] || continue
+        # shellcheck disable=SC2086 # a list of options
+        run "busted $s" "$BUSTED" --lua="$host" ${OCIP_BUSTED_ARGS:-} -o TAP "$s"
         p=$(grep -c '^ok ' "$tmp/out")
         k=$(grep -c '^ok [0-9]* - # SKIP' "$tmp/out")
         f=$(grep -c '^not ok ' "$tmp/out")
