@@ -1,5 +1,5 @@
 # ocip — build, test, catalog, sanitize, bench.  `make help` lists targets.
-PKGS        := lua5.4 libuv openssl libxml-2.0 libcurl
+PKGS        := lua5.4 libuv openssl libxml-2.0 libcurl libedit
 CC          ?= cc
 LUA         ?= lua5.4
 BUSTED      ?= busted
@@ -9,7 +9,7 @@ VERSION     := 0.1.0
 
 PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS))
 # libcurl is not linked: bindings/http.c dlopens libcurl.so.4 on first use (start-up time).
-PKG_LIBS    := $(shell pkg-config --libs libuv openssl libxml-2.0) -ldl
+PKG_LIBS    := $(shell pkg-config --libs libuv openssl libxml-2.0 libedit) -ldl
 LUA_LIBS    := $(shell pkg-config --libs lua5.4)
 OPT         ?= -O2
 SAN         ?=

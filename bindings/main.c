@@ -452,6 +452,11 @@ static int pmain(lua_State *L) {
     if (!run_args(L, argv, script > 0 ? script : argc)) return 0;
     if (script > 0 && script < argc && handle_script(L, argv + script) != LUA_OK) return 0;
     if (args & HAS_I) {
+        if (has_cli(L)) { /* the line-editing REPL (ocip.repl); the version was printed */
+            char *rargv[] = {argv[0], (char *)"repl", (char *)"--no-banner", NULL};
+            lua_pushinteger(L, run_subcommand(L, 3, rargv));
+            return 1;
+        }
         do_repl(L);
     } else if ((script <= 0 || script >= argc) && !(args & (HAS_E | HAS_V))) {
         if (isatty(0)) {

@@ -105,6 +105,7 @@ end
 -- ocip describe / ocip send: their own modules, loaded on first use.
 function SUBCOMMANDS.describe(args) return require("ocip.cli.describe")(args) end
 function SUBCOMMANDS.send(args) return require("ocip.cli.send").main(args) end
+function SUBCOMMANDS.repl(args) return require("ocip.cli.repl")(args) end
 
 --- cli.main(subcommand, args) -> exit status (nil when the subcommand is unknown)
 function M.main(subcommand, args)

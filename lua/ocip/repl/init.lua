@@ -1,0 +1,246 @@
+-- ocip.repl: the interactive prompt (`ocip` at a terminal, `ocip repl`, `ocip -i`).
+-- Each entry runs as its own task, so commands wait for their answers while the loop
+-- keeps serving (a simulator or background tasks started here keep running between
+-- lines). Like lua.c: an expression prints its values (`return <line>` is tried first,
+-- `=expr` too), an incomplete chunk asks for more with ">> ", errors are printed and the
+-- prompt stays. Results print through ocip.pretty (responses, OCITables, ocip.Error).
+--   repl.run{ banner = true|false, input = editor (tests), env = _G } -> exit status
+local core = require "ocip.core"
+local Error = require "ocip.error"
+local pretty = require "ocip.pretty"
+local complete = require "ocip.repl.complete"
+local history = require "ocip.repl.history"
+
+local M = {}
+
+local pack, unpack = table.pack, table.unpack
+
+---------------------------------------------------------------------------
+-- showing values
+
+local function is_response(v) return type(v) == "table" and type(rawget(v, "_type")) == "string" end
+local function is_octable(v) return type(v) == "table" and type(rawget(v, "headings")) == "table" end
+
+local function ident(k) return type(k) == "string" and k:match("^[%a_][%w_]*$") end
+
+-- A plain table as a short Lua constructor (depth and length bounded).
+local function literal(v, depth, seen)
+  if type(v) == "string" then return (("%q"):format(v):gsub("\\\n", "\\n")) end
+  if type(v) ~= "table" or getmetatable(v) ~= nil then return tostring(v) end
+  if seen[v] or depth > 3 then return "{...}" end
+  seen[v] = true
+  local parts, n = {}, #v
+  for i = 1, n do parts[#parts + 1] = literal(v[i], depth + 1, seen) end
+  local keys = {}
+  for k in pairs(v) do
+    if not (math.type(k) == "integer" and k >= 1 and k <= n) then keys[#keys + 1] = k end
+  end
+  table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+  for _, k in ipairs(keys) do
+    local key = ident(k) and k or ("[" .. literal(k, depth + 1, seen) .. "]")
+    parts[#parts + 1] = key .. " = " .. literal(v[k], depth + 1, seen)
+  end
+  seen[v] = nil
+  if #parts > 50 then
+    local more = #parts - 50
+    parts = table.move(parts, 1, 50, 1, {})
+    parts[#parts + 1] = ("... (%d more)"):format(more)
+  end
+  return "{" .. table.concat(parts, ", ") .. "}"
+end
+
+--- show(v) -> the text the prompt prints for one value
+function M.show(v)
+  if Error.is(v) then return "error: " .. tostring(v) end
+  if is_octable(v) then return pretty.table(v, v.headings) end
+  if is_response(v) then return pretty.response(v) end
+  if type(v) == "table" and getmetatable(v) == nil then return literal(v, 0, {}) end
+  return tostring(v)
+end
+
+local function print_results(r, out)
+  while r.n > 1 and r[r.n] == nil do r.n = r.n - 1 end -- `resp, nil` shows as `resp`
+  if r.n == 0 then return end
+  local simple, parts = true, {}
+  for i = 1, r.n do
+    local s = M.show(r[i])
+    if s:find("\n", 1, true) then simple = false end
+    parts[i] = s
+  end
+  out:write(table.concat(parts, simple and "\t" or "\n"), "\n")
+end
+
+local function error_text(e)
+  if Error.is(e) then return "error: " .. tostring(e) end
+  if type(e) == "string" then return e end
+  local mt = getmetatable(e)
+  if mt and mt.__tostring then return tostring(e) end
+  return "(error object is a " .. type(e) .. " value)"
+end
+
+---------------------------------------------------------------------------
+-- compiling an entry
+
+local INCOMPLETE = {}
+
+-- compile(text, env) -> function | nil, message | nil, INCOMPLETE
+function M.compile(text, env)
+  if text:sub(1, 1) == "=" then text = "return " .. text:sub(2) end
+  local fn = load("return " .. text .. ";", "=stdin", "t", env)
+  if fn then return fn end
+  local err
+  fn, err = load(text, "=stdin", "t", env)
+  if fn then return fn end
+  if err:sub(-5) == "<eof>" then return nil, INCOMPLETE end
+  return nil, err
+end
+M.INCOMPLETE = INCOMPLETE
+
+---------------------------------------------------------------------------
+-- helpers predefined at the prompt
+
+local function helpers(env, out)
+  local ocip = require "ocip"
+  local h = { ocip = ocip }
+
+  --- connect(opts) -> client: profile < OCIP_* < opts; the client is also stored as `c`
+  function h.connect(opts)
+    local profile = require "ocip.profile"
+    local settings, err = profile.settings(opts or {})
+    if not settings then return nil, err end
+    local c, cerr = ocip.connect(settings)
+    if not c then return nil, cerr end
+    rawset(env, "c", c)
+    out:write("connected: ", profile.target(settings), " (as c)\n")
+    return c
+  end
+
+  --- describe(name): a request's fields in schema order
+  function h.describe(name)
+    require("ocip.cli.describe")({ tostring(name) })
+  end
+
+  --- find(pattern): request names containing pattern (or matching it as a Lua pattern)
+  function h.find(pattern)
+    local names = require("ocip.catalog").find(pattern)
+    out:write(table.concat(names, "\n"), #names > 0 and "\n" or "", ("(%d requests)\n"):format(#names))
+  end
+  return h
+end
+
+---------------------------------------------------------------------------
+-- the loop
+
+-- Runs one compiled entry as a task; returns its packed results or nil, error text.
+local function evaluate(fn, state)
+  local task = core.spawn(function()
+    return pack(xpcall(fn, function(e)
+      if type(e) == "string" then return debug.traceback(e, 2) end
+      return e
+    end))
+  end)
+  state.running = task
+  local ok, r = core.join(task)
+  state.running = nil
+  if not ok then return nil, state.interrupted and "interrupted" or error_text(r) end
+  if not r[1] then
+    local e = r[2]
+    if type(e) == "string" then -- keep the message; the traceback's REPL frames are noise
+      e = e:gsub("\nstack traceback:.*$", "")
+    end
+    return nil, error_text(e)
+  end
+  return pack(unpack(r, 2, r.n))
+end
+
+-- Ctrl-C while an entry runs cancels its task (at the prompt the editor clears the line).
+local function interrupt_watcher(state)
+  local ok, watch = pcall(core.signal_watch, { "SIGINT" })
+  if not ok or not watch then return nil end
+  local task = core.spawn(function()
+    while true do
+      local sig = watch:wait()
+      if not sig then return end
+      local t = state.running
+      if t then
+        state.interrupted = true
+        core.cancel(t)
+      end
+    end
+  end)
+  return { close = function() watch:close(); core.cancel(task) end }
+end
+
+function M.run(opts)
+  opts = opts or {}
+  local env = opts.env or _G
+  local out, err_out = opts.stdout or io.stdout, opts.stderr or io.stderr
+  for k, v in pairs(helpers(env, out)) do
+    if rawget(env, k) == nil then rawset(env, k, v) end
+  end
+
+  local ed = opts.input or core.lineedit_open {
+    complete = function(text, line, start)
+      -- libedit gives `start` in characters: turn it into a byte offset
+      local at = utf8.len(line) and utf8.offset(line, start + 1) or (start + 1)
+      local before = line:sub(1, (at or (start + 1)) - 1) .. text
+      local words = complete.complete(before, env)
+      local frag = before:match("[%a_][%w_]*$") or ""
+      local pre = text:sub(1, #text - #frag)
+      for i, w in ipairs(words) do words[i] = pre .. w end
+      return words
+    end,
+  }
+  local tty = ed.is_tty and ed:is_tty()
+  local hist_path = opts.history_file or history.path()
+  for _, entry in ipairs(history.load(hist_path)) do ed:add_history(entry) end
+
+  if opts.banner ~= false and tty then
+    local release = select(1, core.catalog_release())
+    out:write(("ocip (catalog %s) - Tab completes requests and fields; helpers: connect, describe, find; Ctrl-D quits\n")
+      :format(tostring(release)))
+  end
+
+  local state = {}
+  local watcher = tty and interrupt_watcher(state) or nil
+  local pending
+  while true do
+    out:flush()
+    local line = ed:read(pending and ">> " or "> ")
+    if line == nil then break end
+    local text = pending and (pending .. "\n" .. line) or line
+    if text:find("%S") then
+      local fn, err = M.compile(text, env)
+      if fn == nil and err == INCOMPLETE then
+        pending = text
+      else
+        pending = nil
+        ed:add_history(text)
+        if history.keep(text) then history.append(hist_path, text) end
+        local r, msg
+        if fn then r, msg = evaluate(fn, state) else msg = err end
+        if state.interrupted then out:write("\n") end -- after the terminal's ^C
+        state.interrupted = nil
+        if r then print_results(r, out)
+        else
+          out:flush()
+          err_out:write(msg, "\n")
+          err_out:flush()
+        end
+      end
+    elseif pending then
+      pending = text
+    end
+  end
+  if pending then -- input ended inside a chunk: say why nothing ran
+    local _, err = load(pending, "=stdin", "t", env)
+    err_out:write(tostring(err), "\n")
+  end
+  if watcher then watcher.close() end
+  if not opts.input then ed:close() end
+  if tty then out:write("\n") end
+  out:flush()
+  return 0
+end
+
+return M

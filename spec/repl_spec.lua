@@ -1,0 +1,155 @@
+-- The REPL: completion (a pure function) and the prompt driven through a pipe
+-- (`ocip repl` / `ocip -i` with stdin not a terminal: plain line reading on the loop).
+local helpers = require "spec.helpers"
+local complete = require("ocip.repl.complete").complete
+local prefixed = require("ocip.repl.complete").prefixed
+local history = require "ocip.repl.history"
+
+local q = helpers.shell_quote
+local HOST = q(helpers.host())
+
+local function client_env(extra)
+  local env = { c = { raw_command = function() end, command = function() end }, ocip = require "ocip" }
+  for k, v in pairs(extra or {}) do env[k] = v end
+  return env
+end
+
+local function has(list, v)
+  for _, x in ipairs(list) do if x == v then return true end end
+  return false
+end
+
+describe("repl completion", function()
+  it("offers request names after c: (a client) and ocip.commands.", function()
+    local r = complete("c:UserGetReq", client_env())
+    assert.is_true(has(r, "UserGetRequest23V2"))
+    assert.is_true(has(r, "UserGetRequest14sp4"))
+    for _, name in ipairs(r) do assert.are.equal("UserGetReq", name:sub(1, 10)) end
+    r = complete("x = ocip.commands.UserGetRequest23", client_env())
+    assert.are.same({ "UserGetRequest23", "UserGetRequest23V2" }, r)
+    assert.is_true(#complete("c:", client_env()) > 3900, "every request after c:")
+    assert.is_true(has(complete("c:ra", client_env()), "raw_command"), "client methods too")
+  end)
+
+  it("offers a request's field names inside its braces, nested types too", function()
+    local env = client_env()
+    assert.are.same({ "user_id" }, complete("c:UserGetRequest23V2{ us", env))
+    local r = complete('c:UserAddRequest22V2{ user_id = "a{,", first', env)
+    assert.is_true(has(r, "first_name"))
+    assert.is_false(has(r, "last_name"))
+    assert.is_true(has(complete("c:UserAddRequest22V2{ address = { ci", env), "city"))
+    -- a value position is not a field position
+    assert.is_false(has(complete("c:UserGetRequest23V2{ user_id = us", env), "user_id"))
+  end)
+
+  it("offers module fields after ocip. and globals for plain identifiers", function()
+    local env = client_env({ print = print, pairs = pairs })
+    local r = complete("ocip.s", env)
+    assert.is_true(has(r, "sim") and has(r, "sleep") and has(r, "spawn"))
+    assert.are.same({ "print" }, complete("pr", env))
+    assert.is_true(has(complete("fun", env), "function"))
+    assert.are.same({}, complete("x = 12", env))
+  end)
+
+  it("finds names by bisection on the sorted list, fast", function()
+    assert.are.same({ "ab", "abc" }, prefixed({ "a", "ab", "abc", "b" }, "ab"))
+    assert.are.same({}, prefixed({ "a", "b" }, "c"))
+    local t0 = os.clock()
+    for _ = 1, 200 do complete("c:Group", client_env()) end
+    assert.is_true(os.clock() - t0 < 2, "200 completions over 3,987 names in under 2 s")
+  end)
+end)
+
+describe("repl history", function()
+  it("keeps lines without secrets and round-trips multi-line entries", function()
+    assert.is_false(history.keep('connect{ password = "x" }'))
+    assert.is_false(history.keep("   "))
+    assert.is_true(history.keep("1 + 1"))
+    local path = os.tmpname()
+    os.remove(path)
+    assert(history.append(path, "function f()\n  return '\\n'\nend"))
+    assert(history.append(path, "f()"))
+    assert.are.same({ "function f()\n  return '\\n'\nend", "f()" }, history.load(path))
+    os.remove(path)
+  end)
+end)
+
+describe("ocip repl through a pipe", function()
+  local dir
+  before_each(function()
+    dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -p " .. q(dir)))
+  end)
+  after_each(function() os.execute("rm -rf " .. q(dir)) end)
+
+  local function repl(input, args)
+    local infile = dir .. "/in.lua"
+    local f = assert(io.open(infile, "w"))
+    f:write(input)
+    f:close()
+    -- `cat |` makes stdin a pipe (polled on the loop), not a regular file
+    return helpers.exec(("cat %s | HOME=%s OCIP_HISTORY= timeout 30 %s %s"):format(
+      q(infile), q(dir), HOST, args or "repl"))
+  end
+
+  it("prints expressions, multi-line chunks, and survives errors", function()
+    local out, code, err = repl(table.concat({
+      "1 + 1", "=2 * 3", "function f(x)", "  return x * 2", "end", "f(21)",
+      'error("boom")', "{1, 2, a = 3}", "'still' .. ' here'", "",
+    }, "\n"))
+    assert.are.equal(0, code)
+    assert.are.equal('2\n6\n42\n{1, 2, a = 3}\nstill here\n', out)
+    assert.matches("stdin:1: boom", err)
+  end)
+
+  it("runs a command against a simulator started at the prompt", function()
+    local out, code, err = repl(table.concat({
+      "sim = ocip.sim.start{tcp_port=0}",
+      'connect{host="127.0.0.1", port=sim.tcp_port, username=sim.admin, password=sim.password, tls=false}',
+      "list = c:UserGetListInSystemRequest{response_size_limit=2}",
+      "#list.user_table",
+      "c:UserGetRequest23V2{user_id=list.user_table[1].user_id}",
+      'c:UserGetRequest23V2{user_id="nobody@example.net"}',
+      "",
+    }, "\n"))
+    assert.are.equal(0, code, err)
+    assert.matches("connected: tcp 127%.0%.0%.1:%d+ as admin", out)
+    assert.matches("\n2\n", out)
+    assert.matches("UserGetResponse23V2\n  service_provider_id%s+%S+", out)
+    assert.matches("user_id%s+user%d+@", out)
+    assert.matches("nil\terror: .*4008", out)
+    -- the history file is written, without the line holding the password
+    local f = assert(io.open(dir .. "/.ocip_history"))
+    local hist = f:read("a")
+    f:close()
+    assert.matches("sim = ocip.sim.start{tcp_port=0}\n", hist, 1, true)
+    assert.matches("#list.user_table", hist, 1, true)
+    assert.is_nil(hist:find("password", 1, true))
+  end)
+
+  it("keeps the loop running while the prompt waits for input", function()
+    -- the second line arrives 0.3 s later: only a loop that runs while read() waits
+    -- lets the background task tick meanwhile
+    local out, code = helpers.exec(([[(printf '%%s\n' 'n = 0' 't = ocip.spawn(function() while true do n = n + 1; ocip.sleep(0.01) end end)'; sleep 0.3; printf 'n > 10\n') | HOME=%s OCIP_HISTORY= timeout 30 %s repl]]):format(q(dir), HOST))
+    assert.are.equal(0, code)
+    assert.are.equal("true\n", out)
+  end)
+
+  it("reports a chunk left incomplete at the end of input", function()
+    local out, code, err = repl("function g()\n  return 1\n")
+    assert.are.equal(0, code)
+    assert.are.equal("", out)
+    assert.matches("<eof>", err)
+  end)
+
+  it("ocip -i runs the script, then the prompt", function()
+    local script = dir .. "/s.lua"
+    local f = assert(io.open(script, "w"))
+    f:write("x = 41\n")
+    f:close()
+    local out, code = repl("x + 1\n", "-i " .. q(script))
+    assert.are.equal(0, code)
+    assert.matches("^ocip [^\n]*\n42\n$", out)
+  end)
+end)
