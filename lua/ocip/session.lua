@@ -15,7 +15,16 @@
 --  * no answer within `timeout`: the document's commands fail with kind "timeout",
 --    sent = true, and the connection is discarded (never reused out of step);
 --  * "session expired / not logged in" answers: the server did not run the command, so
---    it is sent again after a fresh login (at most 3 times).
+--    it is sent again after a fresh login (at most 3 times); documents still in flight
+--    on that connection are read first (their commands were not run either).
+--
+-- Throughput (the server's latency per document is the limit): when an answer arrives
+-- and commands are queued, the next document is written before the answer is decoded
+-- and handed out — the connection is free as soon as the answer is in (the server has
+-- nothing else in flight), so decoding overlaps the server's work. The decoding then
+-- runs in a short task of its own ("dispatch"), so that the driver goes straight back to
+-- waiting on the connection (over SOAP that wait is what starts the next POST). Deadlines
+-- are watched by one "guard" task per session, not one timer per document.
 local core = require "ocip.core"
 local Error = require "ocip.error"
 local xml = require "ocip.xml"
@@ -25,6 +34,12 @@ local outcome = require "ocip.outcome"
 local finish, fail = outcome.finish, outcome.fail
 
 local M = {}
+
+-- OCIP_PROFILE_SESSION=1: sums of where a document's time goes (the bench prints them).
+local PROF = os.getenv("OCIP_PROFILE_SESSION") and {} or nil
+M.prof = PROF
+local function prof_add(k, v) PROF[k] = (PROF[k] or 0) + v end
+
 local Session = {}
 Session.__index = Session
 
@@ -38,6 +53,7 @@ function M.new(pool, index)
     batch = opts.batch, depth = depth,
     conn = nil, session_id = nil, inflight = {}, seq = 0,
     running = false, connecting = false, waiters = {},
+    guard = nil, guard_at = math.huge, draining = false,
   }, Session)
 end
 
@@ -80,7 +96,54 @@ function Session:run()
     self.log:log("error", "session %d: internal error: %s", self.index, tostring(err))
     self:drop(Error.new("protocol", "internal error: " .. tostring(err)))
   end
+  if #self.inflight == 0 then self:stop_guard() end
   self.pool:kick()
+end
+
+-- The guard: one task per session that sleeps until the earliest deadline of the
+-- documents in flight and times out the first one still unanswered by then.
+function Session:guard_loop()
+  local me = core.current()
+  while self.guard == me do
+    local now, first, expired = core.now(), math.huge, nil
+    for _, rec in ipairs(self.inflight) do
+      if not rec.answered then
+        if rec.deadline <= now then expired = rec; break end
+        if rec.deadline < first then first = rec.deadline end
+      end
+    end
+    if expired then
+      self:timed_out(expired)
+      expired.answered = true -- (already so unless it belonged to a discarded connection)
+    elseif first == math.huge then
+      break
+    else
+      self.guard_at = first
+      core.park(first - now)
+      self.guard_at = math.huge
+    end
+  end
+  if self.guard == me then self.guard = nil end
+end
+
+-- Makes sure the guard watches `deadline` (started, or woken to sleep less).
+function Session:arm(deadline)
+  local g = self.guard
+  if not g then
+    g = core.spawn(self.guard_loop, self)
+    self.guard = g
+  elseif deadline < self.guard_at then
+    core.unpark(g)
+  end
+end
+
+-- Ends the guard (nothing in flight): a sleeping guard must not keep ocip.run waiting.
+function Session:stop_guard()
+  local g = self.guard
+  if g then
+    self.guard = nil -- the guard itself (timed_out -> lost) just ends its loop
+    if g ~= core.current() and not core.unpark(g) then core.cancel(g) end
+  end
 end
 
 function Session:loop()
@@ -96,7 +159,8 @@ function Session:loop()
       end
     end
     -- fill the pipeline
-    while self.conn and #self.inflight < self.depth and pool:has_work() and not pool.closed do
+    while self.conn and not self.draining and #self.inflight < self.depth and pool:has_work()
+        and not pool.closed do
       local batch = pool:take(self.batch)
       if #batch > 0 then
         if pool.rate then
@@ -107,7 +171,9 @@ function Session:loop()
           end
           if not self.conn then pool:push_front(batch); break end
         end
-        self:write(batch)
+        local conn = self.conn
+        local sent, err = self:write(batch)
+        if not sent and err then self:lost(conn, err) end
       end
     end
     if #self.inflight == 0 then
@@ -191,7 +257,9 @@ end
 -- The echo text of document n (pipelining only).
 local function echo_of(self, n) return ("s%dd%d"):format(self.index, n) end
 
--- Writes one document holding the batch; records it in flight with its watchdog.
+-- Writes one document holding the batch and records it in flight (watched by the guard).
+-- Returns true; or nil, err when the connection failed (the caller calls lost(), maybe
+-- after handling an answer already in hand); or nil when the batch could not be encoded.
 function Session:write(batch)
   local reqs = {}
   local deadline = math.huge
@@ -199,14 +267,16 @@ function Session:write(batch)
     reqs[i] = e.req
     if e.deadline < deadline then deadline = e.deadline end
   end
+  local t_enc = PROF and core.now()
   local ok, doc, err = pcall(xml.encode, reqs, self.session_id)
+  if PROF then prof_add("enc", core.now() - t_enc); prof_add("enc_n", 1) end
   if not ok or not doc then
     -- cannot happen with validated requests; fail them, unsent
     local why = ok and err or Error.new("protocol", tostring(doc))
     for _, e in ipairs(batch) do
       fail(e, why.kind or "protocol", "could not encode the document: " .. tostring(why.message or why), false)
     end
-    return
+    return nil
   end
   self.seq = self.seq + 1
   local echo
@@ -215,17 +285,20 @@ function Session:write(batch)
     doc = doc:gsub('(<command xmlns="" xsi:type="[^"]*")>', '%1 echo="' .. echo .. '">')
   end
   local conn = self.conn
-  local rec = { entries = batch, conn = conn, echo = echo }
+  local rec = { entries = batch, conn = conn, echo = echo, deadline = deadline }
   for _, e in ipairs(batch) do e.sent = true end
   self.inflight[#self.inflight + 1] = rec
-  rec.dog = watchdog(deadline - core.now(), function()
-    rec.dog = nil
-    if not rec.answered then self:timed_out(rec) end
-  end)
+  self:arm(deadline)
   if self.log:enabled("trace") then self.log:log("trace", "%s >> %s", conn.name, doc) end
   local sent
   sent, err = conn:send(doc)
-  if not sent then self:lost(conn, err) end
+  if PROF then
+    local t = core.now()
+    rec.t_sent = t
+    if self.t_answer then prof_add("turn", t - self.t_answer); prof_add("turn_n", 1); self.t_answer = nil end
+  end
+  if not sent then return nil, err or Error.new("closed", "connection closed") end
+  return true
 end
 
 -- Delivers one decoded response to its command.
@@ -242,24 +315,66 @@ local function deliver(e, r)
   return finish(e, r, nil)
 end
 
--- Reads the answer to the oldest document in flight and hands out its responses.
+-- Reads the answer to the oldest document in flight. With commands waiting, the next
+-- document goes out first and the answer is decoded and handed out by a dispatch task.
 function Session:read_one()
   local conn = self.conn
   local doc, err = conn:receive()
   if conn ~= self.conn then return end -- discarded meanwhile: its commands have their outcome
   if not doc then return self:lost(conn, err) end
-  local rec = self.inflight[1]
+  local rec = table.remove(self.inflight, 1)
+  rec.answered = true
+  if PROF then
+    local t = core.now()
+    self.t_answer = t
+    prof_add("rtt", t - rec.t_sent); prof_add("docs", 1)
+    local r = PROF.rtts or {}; PROF.rtts = r; r[#r + 1] = t - rec.t_sent
+  end
+  local pool = self.pool
+  if not self.draining and not pool.closed and not pool.rate and #self.inflight < self.depth
+      and pool:has_work() then
+    local batch = pool:take(self.batch)
+    if #batch > 0 then
+      local sent, werr = self:write(batch)
+      if not sent and werr then
+        -- the connection broke under the new document: the answer in hand still counts
+        self:answer(conn, rec, doc)
+        return self:lost(conn, werr)
+      end
+      if sent then
+        if PROF then prof_add("early", 1) end
+        core.spawn(self.dispatch, self, conn, rec, doc)
+        return
+      end
+    end
+  end
+  self:answer(conn, rec, doc)
+end
+
+-- The dispatch task of one answer (see read_one).
+function Session:dispatch(conn, rec, doc)
+  local ok, err = pcall(self.answer, self, conn, rec, doc)
+  if not ok then
+    self.log:log("error", "session %d: internal error: %s", self.index, tostring(err))
+    for _, e in ipairs(rec.entries) do fail(e, "protocol", "internal error: " .. tostring(err), true) end
+    if conn == self.conn then self:drop(Error.new("protocol", "internal error: " .. tostring(err))) end
+  end
+end
+
+-- Gives the commands of `rec` (no longer in flight) their answers from `doc`.
+function Session:answer(conn, rec, doc)
   local log = self.log
   if log:enabled("trace") then log:log("trace", "%s << %s", conn.name, doc) end
-  local decoded
-  decoded, err = xml.decode(doc)
+  local t0 = PROF and core.now()
+  local decoded, err = xml.decode(doc)
+  if PROF then prof_add("dec", core.now() - t0) end
+  local entries = rec.entries
   if not decoded then
-    return self:lost(conn, Error.new("protocol", "unreadable answer: " .. tostring(err and err.message or err)))
+    local why = Error.new("protocol", "unreadable answer: " .. tostring(err and err.message or err))
+    self:give_back(entries, why)
+    return self:lost(conn, why)
   end
-  table.remove(self.inflight, 1)
-  rec.answered = true
-  cancel(rec.dog)
-  local entries, responses = rec.entries, decoded.responses
+  local responses = decoded.responses
   local mismatch
   if #responses ~= #entries then
     mismatch = ("answer holds %d commands for %d sent"):format(#responses, #entries)
@@ -287,11 +402,36 @@ function Session:read_one()
       deliver(e, r)
     end
   end
+  if PROF then prof_add("disp", core.now() - t0) end
   if again then
     log:log("debug", "session %d: server says the session is no longer logged in; logging in again", self.index)
-    self:lost(conn, Error.new("closed", "session expired"))
     self.pool:push_front(again)
+    if conn == self.conn then self.draining = true end
   end
+  -- an expired session is dropped once the documents still in flight on it are read
+  if self.draining and conn == self.conn and #self.inflight == 0 then
+    self:lost(conn, Error.new("closed", "session expired"))
+  end
+end
+
+-- Commands whose document got an unreadable answer: Get/List go back to the queue
+-- once, the others fail (their outcome is unknown).
+function Session:give_back(entries, err)
+  local kind = (err and err.kind == "protocol") and "protocol" or "closed"
+  local why = tostring(err and (err.message or err) or "connection lost")
+  local again = {}
+  for _, e in ipairs(entries) do
+    if not e.done then
+      if e.readonly and not e.retried and not self.pool.closed then
+        e.retried = true
+        again[#again + 1] = e
+      else
+        fail(e, kind, "connection lost before the answer (" .. why .. "); not sent again, " ..
+          "the server may have run it", true)
+      end
+    end
+  end
+  if #again > 0 then self.pool:push_front(again) end
 end
 
 -- Connection gone (closed, garbage, write error): discard it; Get/List commands in
@@ -300,28 +440,18 @@ function Session:lost(conn, err)
   if conn ~= self.conn then return end
   self.conn = nil
   conn:close()
+  self.draining = false
   local inflight = self.inflight
   self.inflight = {}
-  local kind = (err and err.kind == "protocol") and "protocol" or "closed"
-  local why = tostring(err and (err.message or err) or "connection lost")
-  self.log:log("debug", "session %d: connection lost (%s)", self.index, why)
-  local again = {}
+  self:stop_guard()
+  self.log:log("debug", "session %d: connection lost (%s)", self.index,
+    tostring(err and (err.message or err) or "connection lost"))
+  local all = {}
   for _, rec in ipairs(inflight) do
     rec.answered = true
-    cancel(rec.dog)
-    for _, e in ipairs(rec.entries) do
-      if not e.done then
-        if e.readonly and not e.retried and not self.pool.closed then
-          e.retried = true
-          again[#again + 1] = e
-        else
-          fail(e, kind, "connection lost before the answer (" .. why .. "); not sent again, " ..
-            "the server may have run it", true)
-        end
-      end
-    end
+    for _, e in ipairs(rec.entries) do all[#all + 1] = e end
   end
-  if #again > 0 then self.pool:push_front(again) end
+  self:give_back(all, err)
 end
 
 -- The oldest answer did not come in time: its commands fail with "timeout" and the
@@ -351,11 +481,12 @@ function Session:shutdown()
   local conn = self.conn
   if not conn then return end
   self.conn = nil
+  self.draining = false
   local inflight = self.inflight
   self.inflight = {}
+  self:stop_guard()
   for _, rec in ipairs(inflight) do
     rec.answered = true
-    cancel(rec.dog)
     for _, e in ipairs(rec.entries) do
       fail(e, "closed", "client closed before the answer came", true)
     end

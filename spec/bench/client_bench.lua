@@ -92,12 +92,28 @@ local function throughput(sim, transport, pipeline)
     for i = 1, #list do assert(res[i], errs[i]) end
     out.rate = #list / took
     out.limit = 4 * 15 / 0.005
+    -- OCIP_PROFILE_SESSION=1: where the time of a document goes (ocip.session's counters)
+    local prof = require("ocip.session").prof
+    if prof and prof.docs then
+      local function per(k, n) return (prof[k] or 0) / math.max(prof[n] or 0, 1) end
+      io.stderr:write(("profile %s: %d documents: write->answer %.3f ms, answer->next write %.1f us, " ..
+        "encode %.1f us, decode %.1f us, decode+dispatch %.1f us; %d written before decoding\n"):format(transport, prof.docs,
+        per("rtt", "docs") * 1e3, per("turn", "turn_n") * 1e6, per("enc", "enc_n") * 1e6,
+        per("dec", "docs") * 1e6, per("disp", "docs") * 1e6, prof.early or 0))
+      local r = prof.rtts or {}
+      table.sort(r)
+      local function q(x) return (r[math.max(1, math.floor(#r * x))] or 0) * 1e3 end
+      io.stderr:write(("  write->answer ms: min %.3f p10 %.3f p50 %.3f p90 %.3f p99 %.3f max %.3f\n")
+        :format(q(0), q(0.1), q(0.5), q(0.9), q(0.99), q(1)))
+      for k in pairs(prof) do prof[k] = nil end
+    end
     c:close()
   end)
   return out
 end
 
--- OCIP_BENCH_ONLY=cpu|throughput runs one half
+-- OCIP_BENCH_ONLY=cpu|throughput runs one half; OCIP_PROFILE_SESSION=1 also prints, per
+-- throughput run, where a document's time goes (ocip.session's counters)
 local only = os.getenv("OCIP_BENCH_ONLY")
 local sim
 if only ~= "throughput" then
