@@ -3,6 +3,7 @@
  * (`ocip run FILE`, and `sim`, `repl`, `send`, `describe`... handled by the Lua
  * module ocip.cli). The `ocip` module is only preloaded: `ocip -e ''` stays fast. */
 #include <ctype.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -478,6 +479,7 @@ static int pmain(lua_State *L) {
 }
 
 int main(int argc, char **argv) {
+    signal(SIGPIPE, SIG_IGN); /* a closed peer is an error on the write, never a kill */
     lua_State *L = luaL_newstate();
     if (!L) {
         message("cannot create state: not enough memory");

@@ -1,9 +1,11 @@
 /* luaopen_ocip: builds ocip.core from every opener, preloads the embedded Lua
  * library and runs its entry module "ocip". */
+#include <signal.h>
 #include <stdarg.h>
 #include <string.h>
 #include "bindings/core.h"
 #include "bindings/embed.h"
+#include "runtime/catalog.h"
 
 static int push_errorv(lua_State *L, const char *kind, const char *fmt, va_list ap) {
     lua_createtable(L, 0, 4);
@@ -66,7 +68,32 @@ int ocip_push_nil_sentinel(lua_State *L) {
     return 1;
 }
 
+/* core.version() -> the ocip version, the compiled-in catalog release */
+static int l_version(lua_State *L) {
+    const ocip_catalog *c = ocip_catalog_get();
+    lua_pushstring(L, OCIP_VERSION);
+    lua_pushstring(L, c && c->release ? c->release : "none");
+    return 2;
+}
+
+/* A peer that closes while we write must give an error, not kill the process: the
+ * default SIGPIPE action terminates it. Only a default disposition is changed, so
+ * an embedding program's own handler is kept. */
+static void ignore_sigpipe(void) {
+    struct sigaction old;
+    if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL) {
+        struct sigaction ign;
+        memset(&ign, 0, sizeof ign);
+        ign.sa_handler = SIG_IGN;
+        sigemptyset(&ign.sa_mask);
+        sigaction(SIGPIPE, &ign, NULL);
+    }
+}
+
 void ocip_open_errors(lua_State *L) {
+    ignore_sigpipe();
+    lua_pushcfunction(L, l_version);
+    lua_setfield(L, -2, "version");
     lua_pushcfunction(L, ocip_push_nil_sentinel);
     lua_setfield(L, -2, "nil_sentinel");
     luaL_newmetatable(L, OCIP_ERROR_MT);

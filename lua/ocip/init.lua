@@ -6,7 +6,8 @@ local M = {
   NIL = require("ocip.sentinel").NIL,
   Error = require "ocip.error",
   core = core,
-  _VERSION = core.version and core.version() or "ocip",
+  _VERSION = "ocip " .. core.version(),
+  catalog_release = select(2, core.version()),
 }
 
 -- name -> module that provides it (loaded lazily, then cached in M)
