@@ -98,8 +98,12 @@ $(BUILD)/fuzz/%: spec/fuzz/%.c $(RUNTIME_SRC) $(wildcard runtime/*.h) gen/catalo
 	clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -I. $(PKG_CFLAGS) \
 	  -fsanitize=fuzzer,address,undefined -o $@ $< $(RUNTIME_SRC) $(PKG_LIBS) -lm
 
+# A local simulator and the users_export pack against it (loopback only).
+demo: all
+	@sh scripts/demo.sh $(BUILD)
+
 clean:
-	rm -rf build $(SAN_BUILD)
+	rm -rf $(BUILD) build $(SAN_BUILD)
 
 help:
 	@echo "make | make test | make catalog | make sanitize | make valgrind | make bench | make clean"
