@@ -55,7 +55,7 @@ local function facets_of(st)
     length = st.length, min_length = st.min_length, max_length = st.max_length,
     min_inclusive = st.min_inclusive and (math.tointeger(tonumber(st.min_inclusive)) or tonumber(st.min_inclusive)),
     max_inclusive = st.max_inclusive and (math.tointeger(tonumber(st.max_inclusive)) or tonumber(st.max_inclusive)),
-    patterns = st.patterns or {},
+    patterns = st.patterns, -- nil when the type has none
   }
 end
 
