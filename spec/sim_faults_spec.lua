@@ -187,4 +187,54 @@ describe("ocip sim faults", function()
       assert.equal("closed", err.kind)
     end)
   end)
+
+  it("slow_read reads requests at BYTES/s: commands complete later; a short timeout fails each once", function()
+    if net_only() then return end
+    assert.same({ slow_read = 2000 }, f_parse("slow_read=2000"))
+    S.with_sim({ users = 5 }, function(sim)
+      -- raw client: 4 pipelined documents of ~n bytes take ~4n/rate to be read
+      local c = assert(S.connect(sim))
+      c:login()
+      local doc = assert(ocip.xml.encode({ assert(ocip.catalog.build(GET[1], GET[2])) }, c.sid))
+      sim.faults.slow_read = #doc * 10 -- 0.1 s per document
+      local t0 = core.now()
+      for _ = 1, 4 do assert(c.conn:write(doc)) end
+      for _ = 1, 4 do
+        local out = assert(c.conn:read())
+        S.check_xsd(out)
+        assert.equal("UserGetResponse23V2", assert(core.decode(out)).responses[1]._type)
+      end
+      local took = core.now() - t0
+      assert.is_true(took >= 0.38, "took " .. took)
+      sim.faults.slow_read = nil
+      t0 = core.now()
+      for _ = 1, 4 do assert(c.conn:write(doc)) end
+      for _ = 1, 4 do assert(c.conn:read()) end
+      assert.is_true(core.now() - t0 < 0.2)
+      c:close()
+      -- the client library with a short timeout: some commands time out, each
+      -- command has exactly one outcome
+      local cl = assert(ocip.connect { host = "127.0.0.1", port = sim.tcp_port, tls = false,
+        username = sim.admin, password = sim.password, sessions = 1, batch = 1, timeout = 0.25,
+        log = false })
+      assert.equal("user000001@example.net", cl:UserGetRequest23V2 { user_id = GET[2].user_id }.user_id)
+      sim.faults.slow_read = #doc * 5 -- 0.2 s per document
+      local jobs = {}
+      for i = 1, 6 do jobs[i] = ("user%06d@example.net"):format(i % 5 + 1) end
+      local results, errors = ocip.gather(jobs, function(uid) return cl:UserGetRequest23V2 { user_id = uid } end)
+      local ok, timeouts = 0, 0
+      for i = 1, #jobs do
+        assert.is_true((results[i] == nil) ~= (errors[i] == nil), "one outcome for " .. i)
+        if results[i] then
+          ok = ok + 1
+          assert.equal(jobs[i], results[i].user_id)
+        elseif errors[i].kind == "timeout" then
+          timeouts = timeouts + 1
+        end
+      end
+      assert.is_true(timeouts >= 1, "timeouts: " .. timeouts .. ", ok: " .. ok)
+      sim.faults.slow_read = nil
+      cl:close()
+    end, 30)
+  end)
 end)

@@ -16,7 +16,10 @@ usage: ocip sim [--tcp PORT] [--tls PORT --cert FILE --key FILE] [--soap PORT]
                 [--host ADDR] [--for SECONDS]
   Admin credentials: OCIP_SIM_ADMIN / OCIP_SIM_PASSWORD (default admin / admin-password).
   Faults: latency=MS,jitter=MS,drop_after=BYTES,drop_p=P,split=1,garbage_p=P,stall_p=P,
-          expire_after=S,expire_commands=N,error_p=P,close_no_reply_p=P]]
+          expire_after=S,expire_commands=N,error_p=P,close_no_reply_p=P,slow_read=BYTES/S
+  --state FILE: load FILE at start when it exists (instead of the seeded --users data)
+          and write the state back on stop (FILE.tmp, then renamed over FILE). FILE is
+          Lua data (`return { format = 1, ... }`), see docs/SIMULATOR.md.]]
 
 local function parse_sim_args(args)
   local o = { tcp_port = 0 }
@@ -75,28 +78,22 @@ function SUBCOMMANDS.sim(args)
       status = 1
       return
     end
-    if o.state_file then
-      local chunk, err = loadfile(o.state_file, "t", {})
-      local data = chunk and chunk()
-      local loaded, _, msg = data and sim.state:load(data)
-      if not loaded then
-        io.stderr:write("ocip sim: --state ", o.state_file, ": ", tostring(err or msg), "\n")
-        sim.stop()
-        status = 1
-        return
-      end
-    end
+    -- Stop on SIGINT/SIGTERM, or after --for seconds, whichever comes first
+    -- (watched before the ready line, so a signal right after it still saves).
+    local watch <close> = ocip.core.signal_watch{ "SIGINT", "SIGTERM" }
     io.stdout:write(sim_mod.ready_line(sim), "\n")
     io.stdout:flush()
-    -- Stop on SIGINT/SIGTERM, or after --for seconds, whichever comes first.
-    local watch <close> = ocip.core.signal_watch{ "SIGINT", "SIGTERM" }
     local timer
     if o.run_for then
       timer = ocip.spawn(function() ocip.sleep(o.run_for); watch:close() end)
     end
     local signal = watch:wait()
     if timer then timer:cancel() end
-    sim.stop()
+    local saved, serr = sim.stop()
+    if not saved then
+      io.stderr:write("ocip sim: --state ", o.state_file, ": not saved: ", tostring(serr), "\n")
+      status = 1
+    end
     if signal then io.stderr:write("ocip sim: stopped on ", signal, "\n") end
   end)
   return status

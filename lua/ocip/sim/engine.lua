@@ -47,7 +47,7 @@ local function run(sim, session, sid, cmd, name, echo)
   if LOGIN_FAMILY[name] then
     return encode(auth.handle(sim, session, sid, name, cmd), echo)
   end
-  local refused = auth.check(sim, session, sid)
+  local refused = auth.check(sim, session, sid) or (session.rank and auth.scope(session, name))
   if refused then return encode(refused, echo) end
   local error_p = sim.faults.error_p
   if error_p and sim.rng:chance(error_p) then

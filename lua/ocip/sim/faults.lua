@@ -1,6 +1,7 @@
 -- Fault injection settings and the per-document decisions drawn from them.
 -- Spec string: "latency=5,jitter=2,drop_after=1000,drop_p=0.01,split=1,garbage_p=0.01,
--- stall_p=0.01,expire_after=10,expire_commands=100,error_p=0.05,close_no_reply_p=0.01"
+-- stall_p=0.01,expire_after=10,expire_commands=100,error_p=0.05,close_no_reply_p=0.01,
+-- slow_read=2000"
 -- (latency/jitter in milliseconds, expire_after in seconds). The same keys work
 -- as a Lua table. The table is live: specs change it while the simulator runs.
 local Error = require "ocip.error"
@@ -20,6 +21,7 @@ local KEYS = {
   expire_commands = "integer", -- sessions expire after this many commands
   error_p = "number",        -- answer a command with an ErrorResponse
   close_no_reply_p = "number", -- close the connection after reading a document, no reply
+  slow_read = "number",      -- read requests at this many bytes/s per connection (0 = off)
 }
 M.KEYS = KEYS
 
@@ -59,6 +61,15 @@ function M.parse(spec)
     out[k] = convert(k, v)
   end
   return out
+end
+
+--- faults.read_due(f, clock, now, bytes) -> time at which a slow reader has
+--- consumed `bytes` more (its reading starts at max(now, clock)); nil when off.
+function M.read_due(f, clock, now, bytes)
+  local rate = f.slow_read
+  if not rate or rate <= 0 then return nil end
+  local start = clock and clock > now and clock or now
+  return start + bytes / rate
 end
 
 --- faults.delay(f, rng) -> seconds to wait before replying (0 when none)

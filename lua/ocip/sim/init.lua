@@ -9,6 +9,7 @@ local State = require "ocip.sim.state"
 local rng_mod = require "ocip.sim.rng"
 local faults_mod = require "ocip.sim.faults"
 local server = require "ocip.sim.server"
+local persist = require "ocip.sim.persist"
 
 local M = {}
 
@@ -22,9 +23,31 @@ M.parse_faults = faults_mod.parse
 ---   opts: tcp_port (0 = any; false = none), tls = {cert_file=, key_file=, port=},
 ---   tls_port, soap_port (nil = none), host ("127.0.0.1"), users (default 10), seed,
 ---   latency (ms per document, counted from its arrival),
----   faults (string or table), admin, password, session_timeout (s), domain.
+---   faults (string or table), admin, password, session_timeout (s), domain,
+---   state_file (loaded at start when it exists, instead of the seeded data;
+---   written on stop(): docs/SIMULATOR.md).
 ---   Returns { tcp_port=, tls_port=, soap_port=, soap_url=, admin=, password=, state=,
----   faults=, stats=, stop=function }.
+---   faults=, stats=, stop=function, save=function }.
+
+-- The state: from opts.state_file when that file exists, else seeded.
+local function initial_state(opts, seed)
+  local st_opts = { users = opts.users or M.DEFAULT_USERS, seed = seed, domain = opts.domain }
+  if not opts.state_file then return State.new(st_opts) end
+  local data, err = persist.read(opts.state_file)
+  if not data then
+    if err then Error.raise("usage", "--state " .. opts.state_file .. ": " .. err) end
+    return State.new(st_opts)
+  end
+  st_opts.empty = true
+  local st = State.new(st_opts)
+  local ok, code, msg = st:load(data)
+  if not ok then
+    Error.raise("usage", "--state " .. opts.state_file .. ": [" .. tostring(code) .. "] "
+      .. tostring(msg))
+  end
+  return st
+end
+
 function M.start(opts)
   opts = opts or {}
   if not core.current() then
@@ -35,7 +58,8 @@ function M.start(opts)
     host = opts.host or "127.0.0.1",
     admin = opts.admin or os.getenv("OCIP_SIM_ADMIN") or "admin",
     password = opts.password or os.getenv("OCIP_SIM_PASSWORD") or "admin-password",
-    state = State.new { users = opts.users or M.DEFAULT_USERS, seed = seed, domain = opts.domain },
+    state = initial_state(opts, seed),
+    state_file = opts.state_file,
     rng = rng_mod.new(seed),
     faults = faults_mod.parse(opts.faults),
     session_timeout = opts.session_timeout,
@@ -44,10 +68,21 @@ function M.start(opts)
       closed_no_reply = 0, internal_errors = 0 },
   }
   if opts.latency then sim.faults.latency = tonumber(opts.latency) end
-  sim.passwords = { [sim.admin] = sim.password }
+  sim.passwords = {}
+  for uid, pw in sim.state:admin_passwords() do sim.passwords[uid] = pw end
+  sim.passwords[sim.admin] = sim.password
 
+  --- sim.save(path?) -> true or nil, message: writes the state file (path, else
+  --- opts.state_file) through FILE.tmp and a rename.
+  function sim.save(path)
+    path = path or sim.state_file
+    if not path then return nil, "no state file" end
+    return persist.write(path, persist.snapshot(sim.state))
+  end
+
+  --- sim.stop() -> true, or nil + message when the state file could not be written
   function sim.stop()
-    if sim.stopped then return end
+    if sim.stopped then return true end
     sim.stopped = true
     for _, srv in ipairs(sim.listeners) do srv:close() end
     for conn in pairs(sim.conns) do conn:close() end
@@ -61,6 +96,8 @@ function M.start(opts)
       if t ~= me and core.task_status(t) ~= "done" then pcall(core.cancel, t) end
     end
     sim.active = {}
+    if sim.state_file and not sim.listen_failed then return sim.save() end
+    return true
   end
 
   local ok, err = pcall(function()
@@ -76,6 +113,7 @@ function M.start(opts)
     end
   end)
   if not ok then
+    sim.listen_failed = true
     sim.stop()
     if Error.is(err) then error(err, 0) end
     Error.raise("connect", "simulator: cannot listen: " .. tostring(err))

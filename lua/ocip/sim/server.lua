@@ -138,6 +138,15 @@ local function serve_ocip(sim, conn, secure)
   while not sim.stopped and not st.failed do
     local doc = conn:read()
     if not doc or st.failed then break end
+    -- slow reader: the document counts as read once its bytes have trickled in
+    -- at slow_read bytes/s; meanwhile later documents wait in the buffers
+    local due = sim.faults.slow_read and faults_mod.read_due(sim.faults, st.read_clock,
+      core.now(), #doc)
+    if due then
+      st.read_clock = due
+      sleep_until(due)
+      if sim.stopped or st.failed then break end
+    end
     local arrived = core.now()
     local what, delay = decide(sim)
     if what == "stall" then
@@ -247,6 +256,14 @@ local function serve_soap(sim, conn)
     if not req then
       if status then http_reply(conn, status, "") end
       break
+    end
+    local due = sim.faults.slow_read and faults_mod.read_due(sim.faults, st.read_clock,
+      req.arrived, #req.body)
+    if due then
+      st.read_clock = due
+      sleep_until(due)
+      if sim.stopped then break end
+      req.arrived = core.now()
     end
     local keep = (req.headers.connection or ""):lower() ~= "close" and req.version ~= "1.0"
     if req.path:gsub("%?.*", "") ~= SOAP_PATH then

@@ -1,4 +1,4 @@
--- The simulator's object model: system -> service providers/enterprises ->
+-- The simulator's object model: system -> resellers -> service providers/enterprises ->
 -- groups -> users, devices, service instances (hunt groups, call centers, auto
 -- attendants), call pickup groups, departments, phone numbers, administrators.
 -- Functions return the object, or nil plus (code, message) for the server's rules.
@@ -34,12 +34,14 @@ function State.new(opts)
   opts = opts or {}
   local self = setmetatable({
     domain = opts.domain or "example.net",
+    resellers = omap(),  -- id -> reseller
     sps = omap(),        -- id -> service provider
-    ids = {},            -- user ids and service user ids (one namespace) -> object
+    ids = {},            -- user ids, service user ids and admin ids (one namespace) -> object
     system_admins = omap(),
     next_dn = 2025550000,
   }, State)
-  self:seed(opts.users or 0, opts.seed or 1, opts.group_size or 1000)
+  -- empty = true: no seeded data (a --state file supplies everything)
+  if not opts.empty then self:seed(opts.users or 0, opts.seed or 1, opts.group_size or 1000) end
   return self
 end
 
@@ -92,11 +94,65 @@ function State:group(sp_id, gid)
   return g
 end
 
+-- Resellers: the level above service providers (R22+). A reseller with
+-- service providers cannot be deleted.
+function State:reseller(id)
+  local r = self.resellers.by[id]
+  if not r then return err(4011, "Reseller not found: " .. tostring(id)) end
+  return r
+end
+
+function State:reseller_by_external(ext)
+  for _, r in ipairs(self.resellers.list) do
+    if ext ~= nil and r.external_id == ext then return r end
+  end
+  return err(4011, "Reseller not found: " .. tostring(ext))
+end
+
+function State:add_reseller(o)
+  if self.resellers.by[o.id] then return err(4010, "Duplicate reseller: " .. o.id) end
+  if o.external_id then
+    for _, r in ipairs(self.resellers.list) do
+      if r.external_id == o.external_id then
+        return err(4010, "Duplicate reseller external id: " .. o.external_id)
+      end
+    end
+  end
+  local r = { kind = "reseller", id = o.id, name = o.name, external_id = o.external_id,
+    admins = omap() }
+  oput(self.resellers, o.id, r)
+  return r
+end
+
+function State:reseller_sps(id)
+  local out = {}
+  for _, sp in ipairs(self.sps.list) do
+    if sp.reseller_id == id then out[#out + 1] = sp end
+  end
+  return out
+end
+
+function State:delete_reseller(id)
+  local r, c, m = self:reseller(id)
+  if not r then return nil, c, m end
+  local sps = self:reseller_sps(id)
+  if #sps > 0 then
+    return err(4012, "Reseller " .. id .. " still has " .. #sps .. " service provider(s)")
+  end
+  for _, a in ipairs(r.admins.list) do self.ids[a.user_id] = nil end
+  odel(self.resellers, id, function(v) return v.id end)
+  return true
+end
+
 function State:add_sp(o)
   if self.sps.by[o.id] then return err(4010, "Duplicate service provider: " .. o.id) end
+  if o.reseller_id ~= nil then
+    local r, c, m = self:reseller(o.reseller_id)
+    if not r then return nil, c, m end
+  end
   local sp = { kind = "sp", id = o.id, name = o.name, enterprise = o.enterprise and true or false,
     domain = o.domain or self.domain, groups = omap(), admins = omap(), dns = {},
-    fields = o.fields or {} }
+    reseller_id = o.reseller_id, fields = o.fields or {} }
   oput(self.sps, o.id, sp)
   return sp
 end
@@ -105,8 +161,59 @@ function State:delete_sp(id)
   local sp, c, m = self:sp(id)
   if not sp then return nil, c, m end
   for i = #sp.groups.list, 1, -1 do self:delete_group(id, sp.groups.list[i].id) end
+  for _, a in ipairs(sp.admins.list) do self.ids[a.user_id] = nil end
   odel(self.sps, id, function(v) return v.id end)
   return true
+end
+
+-- Administrators: one id space with users. level: "system", "reseller",
+-- "sp" or "group"; `where` is the ordered map of their parent.
+function State:add_admin(where, level, o)
+  if self.ids[o.user_id] then return err(4010, "Duplicate user id: " .. o.user_id) end
+  o.kind, o.level = "admin", level
+  oput(where, o.user_id, o)
+  self.ids[o.user_id] = o
+  return o
+end
+
+function State:admin(uid, level)
+  local a = self.ids[uid]
+  if not a or a.kind ~= "admin" or (level and a.level ~= level) then
+    return err(4008, "Administrator not found: " .. tostring(uid))
+  end
+  return a
+end
+
+-- The ordered map an admin lives in (nil when its parent is gone).
+function State:admin_home(a)
+  if a.level == "system" then return self.system_admins end
+  if a.level == "reseller" then
+    local r = self.resellers.by[a.reseller_id]
+    return r and r.admins
+  end
+  local sp = self.sps.by[a.service_provider_id]
+  if not sp then return nil end
+  if a.level == "sp" then return sp.admins end
+  local g = sp.groups.by[a.group_id]
+  return g and g.admins
+end
+
+function State:delete_admin(uid, level)
+  local a, c, m = self:admin(uid, level)
+  if not a then return nil, c, m end
+  local home = self:admin_home(a)
+  if home then odel(home, uid, function(v) return v.user_id end) end
+  self.ids[uid] = nil
+  return true
+end
+
+--- every admin with a password: iterator of (user_id, password)
+function State:admin_passwords()
+  local out = {}
+  for _, a in pairs(self.ids) do
+    if a.kind == "admin" and a.password then out[a.user_id] = a.password end
+  end
+  return pairs(out)
 end
 
 function State:add_group(sp_id, o)
@@ -125,6 +232,7 @@ function State:delete_group(sp_id, gid)
   if not g then return nil, c, m end
   for _, u in ipairs(g.users.list) do self.ids[u.user_id] = nil end
   for _, s in ipairs(g.services.list) do self.ids[s.user_id] = nil end
+  for _, a in ipairs(g.admins.list) do self.ids[a.user_id] = nil end
   odel(g.sp.groups, gid, function(v) return v.id end)
   return true
 end
@@ -237,34 +345,84 @@ function State:count_users()
   return n
 end
 
---- state:load(data) adds objects from a plain table (the --state FILE format):
---- { service_providers = { { id=, name=, enterprise=, groups = { { id=, name=,
----   user_limit=, users = { { user_id=, last_name=, first_name=, phone_number=, ... } },
----   devices = { { device_name=, device_type= } } } } } } }
+local function copy(o)
+  local c = {}
+  for k, v in pairs(o) do c[k] = v end
+  return c
+end
+
+local function load_admins(self, where, level, list)
+  for _, a in ipairs(list or {}) do
+    local ok, c, m = self:add_admin(where, level, copy(a))
+    if not ok then return nil, c, m end
+  end
+  return true
+end
+
+local function load_group(self, sp, g)
+  local grp, c, m = self:add_group(sp.id, g)
+  if not grp then return nil, c, m end
+  for _, u in ipairs(g.users or {}) do
+    local ok
+    ok, c, m = self:add_user(sp.id, g.id, copy(u))
+    if not ok then return nil, c, m end
+  end
+  for _, s in ipairs(g.services or {}) do
+    local ok
+    ok, c, m = self:add_service(sp.id, g.id, copy(s))
+    if not ok then return nil, c, m end
+  end
+  for what, key in pairs { devices = "device_name", pickups = "name", departments = "name" } do
+    for _, o in ipairs(g[what] or {}) do
+      local ok
+      ok, c, m = self:add_child(grp, what, o[key] or o.name, copy(o))
+      if not ok then return nil, c, m end
+    end
+  end
+  for _, dn in ipairs(g.dns or {}) do
+    if grp.dns[dn] == nil then grp.dns[dn] = true end
+  end
+  return load_admins(self, grp.admins, "group", g.admins)
+end
+
+--- state:load(data) adds objects from a plain table (the --state FILE format,
+--- ocip.sim.persist; docs/SIMULATOR.md): { format = 1, next_dn =, resellers = {
+--- { id=, name=, external_id=, admins = {...} } }, system_admins = {...},
+--- service_providers = { { id=, name=, enterprise=, domain=, reseller_id=, fields=,
+--- dns=, admins=, groups = { { id=, name=, user_limit=, fields=, dns=, users=,
+--- devices=, services=, pickups=, departments=, admins= } } } } }.
+--- Every key but the ids is optional. Returns true or nil, code, message.
 function State:load(data)
+  local c, m
+  for _, r in ipairs(data.resellers or {}) do
+    local res = self.resellers.by[r.id]
+    if not res then
+      res, c, m = self:add_reseller(r)
+      if not res then return nil, c, m end
+    end
+    local ok
+    ok, c, m = load_admins(self, res.admins, "reseller", r.admins)
+    if not ok then return nil, c, m end
+  end
+  local ok
+  ok, c, m = load_admins(self, self.system_admins, "system", data.system_admins)
+  if not ok then return nil, c, m end
   for _, sp in ipairs(data.service_providers or {}) do
     local s = self.sps.by[sp.id]
     if not s then
-      local c, m
       s, c, m = self:add_sp(sp)
       if not s then return nil, c, m end
     end
+    for _, dn in ipairs(sp.dns or {}) do s.dns[dn] = true end
+    ok, c, m = load_admins(self, s.admins, "sp", sp.admins)
+    if not ok then return nil, c, m end
     for _, g in ipairs(sp.groups or {}) do
-      local grp, c, m = self:add_group(sp.id, g)
-      if not grp then return nil, c, m end
-      for _, u in ipairs(g.users or {}) do
-        local copy = {}
-        for k, v in pairs(u) do copy[k] = v end
-        local ok
-        ok, c, m = self:add_user(sp.id, g.id, copy)
-        if not ok then return nil, c, m end
-      end
-      for _, d in ipairs(g.devices or {}) do
-        local copy = {}
-        for k, v in pairs(d) do copy[k] = v end
-        self:add_child(grp, "devices", d.device_name, copy)
-      end
+      ok, c, m = load_group(self, s, g)
+      if not ok then return nil, c, m end
     end
+  end
+  if math.type(data.next_dn) == "integer" and data.next_dn > self.next_dn then
+    self.next_dn = data.next_dn
   end
   return true
 end

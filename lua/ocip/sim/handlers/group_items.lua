@@ -87,34 +87,29 @@ H["^GroupDepartmentGetListRequest18$"] = function(ctx, req, name)
 end
 
 -- Group administrators (they can log in with their password) ------------------
-H["^GroupAdminAddRequest$"] = function(ctx, req, _, sim)
+H["^GroupAdminAddRequest$"] = function(ctx, req)
   local g, code, msg = group(ctx, req)
   if not g then return C.err(code, msg) end
-  if ctx.state.ids[req.user_id] or ctx.sim.passwords[req.user_id] then
+  if ctx.sim.passwords[req.user_id] then
     return C.err(4010, "Duplicate administrator: " .. req.user_id)
   end
   local o
-  o, code, msg = ctx.state:add_child(g, "admins", req.user_id, C.store(req))
+  o, code, msg = ctx.state:add_admin(g.admins, "group", C.store(req))
   if not o then return C.err(code, msg) end
-  o.kind = "admin"
-  ctx.state.ids[req.user_id] = o
   if req.password then ctx.sim.passwords[req.user_id] = req.password end
   return C.SUCCESS
 end
 
 H["^GroupAdminGetRequest"] = function(ctx, req, name)
-  local o = ctx.state.ids[req.user_id]
-  if not o or o.kind ~= "admin" then return C.err(4008, "User not found: " .. req.user_id) end
+  local o, code, msg = ctx.state:admin(req.user_id, "group")
+  if not o then return C.err(code, msg) end
   return C.response(name, o, { serviceProviderId = o.service_provider_id,
     groupId = o.group_id, hasPassword = o.password ~= nil })
 end
 
 H["^GroupAdminDeleteRequest$"] = function(ctx, req)
-  local o = ctx.state.ids[req.user_id]
-  if not o or o.kind ~= "admin" then return C.err(4008, "User not found: " .. req.user_id) end
-  local g = ctx.state:group(o.service_provider_id, o.group_id)
-  if g then ctx.state:delete_child(g, "admins", req.user_id) end
-  ctx.state.ids[req.user_id] = nil
+  local ok, code, msg = ctx.state:delete_admin(req.user_id, "group")
+  if not ok then return C.err(code, msg) end
   ctx.sim.passwords[req.user_id] = nil
   return C.SUCCESS
 end

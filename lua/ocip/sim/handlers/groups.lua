@@ -1,4 +1,4 @@
--- Service providers/enterprises and groups.
+-- Service providers/enterprises (optionally under a reseller: resellerId) and groups.
 local C = require "ocip.sim.handlers.common"
 
 local H = {}
@@ -6,7 +6,7 @@ local H = {}
 H["^ServiceProviderAddRequest"] = function(ctx, req)
   local sp, code, msg = ctx.state:add_sp{ id = req.service_provider_id,
     name = req.service_provider_name, enterprise = req.is_enterprise,
-    domain = req.default_domain, fields = C.store(req) }
+    domain = req.default_domain, reseller_id = req.reseller_id, fields = C.store(req) }
   if not sp then return C.err(code, msg) end
   return C.SUCCESS
 end
@@ -30,12 +30,13 @@ H["^ServiceProviderGetListRequest$"] = function(ctx, req, name)
   local keep = C.filter(req, {
     search_criteria_service_provider_id = function(sp) return sp.id end,
     search_criteria_service_provider_name = function(sp) return sp.name end,
+    search_criteria_reseller_id = function(sp) return sp.reseller_id end,
   })
   local want = req.is_enterprise
   local pred = function(sp) return (want == nil or sp.enterprise == want) and keep(sp) end
   local rname = name:gsub("Request", "Response")
   return { _type = rname, serviceProviderTable = C.table(rname, C.each(ctx.state.sps.list),
-    function(sp) return { sp.id, sp.name, C.yn(sp.enterprise), nil } end, pred,
+    function(sp) return { sp.id, sp.name, C.yn(sp.enterprise), sp.reseller_id } end, pred,
     req.response_size_limit) }
 end
 

@@ -36,7 +36,7 @@ local ROWS = {
   UserGetListInSystemResponse = function(u)
     return { u.user_id, u.group.id, u.sp.id, u.last_name, u.first_name, dept_name(u),
       C.dn(u), u.phone_number and "true" or "false", u.email_address, u.hiragana_last_name,
-      u.hiragana_first_name, "false", u.extension, nil, u.user_external_id }
+      u.hiragana_first_name, "false", u.extension, u.sp.reseller_id, u.user_external_id }
   end,
 }
 

@@ -1,0 +1,106 @@
+-- Administrators above the group level: system, reseller and service provider
+-- admins (group admins live in group_items.lua). An admin added with a password
+-- can log in (sim.passwords); its level scopes what it may run (auth.scope).
+local C = require "ocip.sim.handlers.common"
+
+local H = {}
+
+local NIL = require("ocip.sentinel").NIL
+
+local ADMIN_DEFAULTS = { language = "English", locale = "en_US", encoding = "ISO-8859-1",
+  accountDisabled = false }
+
+local function add(ctx, where, level, req, parent)
+  local o = C.store(req)
+  if parent then for k, v in pairs(parent) do o[k] = v end end
+  if ctx.sim.passwords[req.user_id] then
+    return C.err(4010, "Duplicate user id: " .. req.user_id)
+  end
+  local a, code, msg = ctx.state:add_admin(where, level, o)
+  if not a then return C.err(code, msg) end
+  if req.password then ctx.sim.passwords[req.user_id] = req.password end
+  return C.SUCCESS
+end
+
+local function get(ctx, req, name, level)
+  local a, code, msg = ctx.state:admin(req.user_id, level)
+  if not a then return C.err(code, msg) end
+  local extra = {}
+  for k, v in pairs(ADMIN_DEFAULTS) do extra[k] = v end
+  extra.language = a.language or "English"
+  extra.accountDisabled = a.account_disabled and true or false
+  extra.hasPassword = a.password ~= nil
+  -- the response type decides which of these exist: keep only its elements
+  local plan = require("ocip.sim.schema").plan(require("ocip.sim.schema").response_of(name))
+  for k in pairs(extra) do
+    if not (plan and plan.by_name[k]) then extra[k] = nil end
+  end
+  return C.response(name, a, extra)
+end
+
+local function modify(ctx, req, level)
+  local a, code, msg = ctx.state:admin(req.user_id, level)
+  if not a then return C.err(code, msg) end
+  C.merge(a, req, { user_id = true })
+  if req.password == NIL then ctx.sim.passwords[req.user_id] = nil
+  elseif req.password ~= nil then ctx.sim.passwords[req.user_id] = req.password end
+  return C.SUCCESS
+end
+
+local function delete(ctx, req, level)
+  local ok, code, msg = ctx.state:delete_admin(req.user_id, level)
+  if not ok then return C.err(code, msg) end
+  ctx.sim.passwords[req.user_id] = nil
+  return C.SUCCESS
+end
+
+-- System ---------------------------------------------------------------------
+H["^SystemAdminAddRequest$"] = function(ctx, req)
+  return add(ctx, ctx.state.system_admins, "system", req)
+end
+H["^SystemAdminGetRequest"] = function(ctx, req, name) return get(ctx, req, name, "system") end
+H["^SystemAdminModifyRequest$"] = function(ctx, req) return modify(ctx, req, "system") end
+H["^SystemAdminDeleteRequest$"] = function(ctx, req) return delete(ctx, req, "system") end
+H["^SystemAdminGetListRequest$"] = function(ctx, req, name)
+  local rname = name:gsub("Request", "Response")
+  return { _type = rname, systemAdminTable = C.table(rname, C.each(ctx.state.system_admins.list),
+    function(a) return { a.user_id, a.last_name, a.first_name, a.admin_type or "System",
+      C.yn(a.read_only), a.language or "English" } end) }
+end
+
+-- Reseller -------------------------------------------------------------------
+H["^ResellerAdminAddRequest$"] = function(ctx, req)
+  local r, code, msg = ctx.state:reseller(req.reseller_id)
+  if not r then return C.err(code, msg) end
+  return add(ctx, r.admins, "reseller", req)
+end
+H["^ResellerAdminGetRequest"] = function(ctx, req, name) return get(ctx, req, name, "reseller") end
+H["^ResellerAdminModifyRequest$"] = function(ctx, req) return modify(ctx, req, "reseller") end
+H["^ResellerAdminDeleteRequest$"] = function(ctx, req) return delete(ctx, req, "reseller") end
+H["^ResellerAdminGetListRequest$"] = function(ctx, req, name)
+  local r, code, msg = ctx.state:reseller(req.reseller_id)
+  if not r then return C.err(code, msg) end
+  local rname = name:gsub("Request", "Response")
+  return { _type = rname, resellerAdminTable = C.table(rname, C.each(r.admins.list),
+    function(a) return { a.user_id, a.last_name, a.first_name, a.language or "English" } end) }
+end
+
+-- Service provider -------------------------------------------------------------
+H["^ServiceProviderAdminAddRequest"] = function(ctx, req)
+  local sp, code, msg = ctx.state:sp(req.service_provider_id)
+  if not sp then return C.err(code, msg) end
+  return add(ctx, sp.admins, "sp", req)
+end
+H["^ServiceProviderAdminGetRequest"] = function(ctx, req, name) return get(ctx, req, name, "sp") end
+H["^ServiceProviderAdminModifyRequest$"] = function(ctx, req) return modify(ctx, req, "sp") end
+H["^ServiceProviderAdminDeleteRequest$"] = function(ctx, req) return delete(ctx, req, "sp") end
+H["^ServiceProviderAdminGetListRequest"] = function(ctx, req, name)
+  local sp, code, msg = ctx.state:sp(req.service_provider_id)
+  if not sp then return C.err(code, msg) end
+  local rname = name:gsub("Request", "Response")
+  return { _type = rname, serviceProviderAdminTable = C.table(rname, C.each(sp.admins.list),
+    function(a) return { a.user_id, a.last_name, a.first_name, a.administrator_type or "Normal",
+      a.language or "English", "en_US", "ISO-8859-1" } end) }
+end
+
+return H
