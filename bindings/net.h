@@ -1,5 +1,6 @@
-/* Internal to bindings/net*.c: the connection object shared by the client side
- * (net.c: tcp_connect, conn methods) and the server side (net_server.c). */
+/* Internal to bindings/net*.c: the connection object (net_io.c) shared by the
+ * client side (net.c: tcp_connect), the server side (net_server.c) and the Lua
+ * methods of ocip.conn (net_conn.c). */
 #ifndef OCIP_BINDINGS_NET_H
 #define OCIP_BINDINGS_NET_H
 #include <uv.h>
@@ -62,6 +63,24 @@ void net_conn_push_ud(lua_State *L, net_conn *c);
 void net_set_peer(net_conn *c);
 /* Handshake deadline of an accepted connection (does not keep the loop alive). */
 void net_conn_set_deadline(net_conn *c, double seconds);
+/* Connect deadline of tcp_connect (keeps the loop alive). */
+void net_conn_set_connect_deadline(net_conn *c, double seconds);
+/* net_io.c internals used by net.c and net_conn.c. */
+void net_close_tcp(net_conn *c);
+void net_close_timer(net_conn *c);
+/* Records the first failure (kind is an ocip.Error kind); later ones are ignored. */
+void net_set_error(net_conn *c, const char *kind, const char *fmt, ...);
+/* Sends bytes in order (queued when the kernel does not take them); 0 or a libuv error. */
+int net_send_bytes(net_conn *c, const char *p, size_t len);
+void net_flush_tls(net_conn *c);                /* TLS output -> socket */
+void net_update_reading(net_conn *c);           /* starts/stops uv reading as needed */
+/* Pushes the next item, or nil + error; returns the count, or -1 when nothing is there yet. */
+int net_try_read(lua_State *L, net_conn *c);
+int net_push_unref(lua_State *co, void *data);  /* push fn of a cancelled wait: drops a ref */
+/* net.c: ends the connect wait (kind NULL: success). */
+void net_connect_done(net_conn *c, const char *kind, const char *fmt, ...);
+/* net_conn.c: creates the ocip.conn metatable. */
+void net_open_conn(lua_State *L);
 /* Option helpers shared with net_server.c. */
 int net_opt_mode(lua_State *L, int t);
 void net_tls_opts(lua_State *L, int t, ocip_tls_opts *o);
