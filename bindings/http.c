@@ -604,6 +604,8 @@ static int l_http_request(lua_State *L) {
     if (!method) method = "POST";
     const char *ca_file = opt_string(L, "ca_file");
     const char *ca_path = opt_string(L, "ca_path");
+    const char *cert_file = opt_string(L, "cert_file"); /* client certificate (PEM) */
+    const char *key_file = opt_string(L, "key_file");
     const char *proxy = opt_string(L, "proxy"); /* nil: curl's *_proxy env; "": none */
     lua_getfield(L, 1, "body");
     size_t body_len = 0;
@@ -665,6 +667,10 @@ static int l_http_request(lua_State *L) {
     ok = ok && lc.easy_setopt(e, CURLOPT_SSL_VERIFYHOST, insecure ? 0L : 2L) == CURLE_OK;
     if (ok && ca_file) ok = lc.easy_setopt(e, CURLOPT_CAINFO, ca_file) == CURLE_OK;
     if (ok && ca_path) ok = lc.easy_setopt(e, CURLOPT_CAPATH, ca_path) == CURLE_OK;
+    /* same floor as the TCP transport: TLS 1.2 or later, never 1.0/1.1 */
+    ok = ok && lc.easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) == CURLE_OK;
+    if (ok && cert_file) ok = lc.easy_setopt(e, CURLOPT_SSLCERT, cert_file) == CURLE_OK;
+    if (ok && key_file) ok = lc.easy_setopt(e, CURLOPT_SSLKEY, key_file) == CURLE_OK;
     if (ok && proxy) ok = lc.easy_setopt(e, CURLOPT_PROXY, proxy) == CURLE_OK;
     if (ok && strcmp(method, "GET") == 0) {
         ok = lc.easy_setopt(e, CURLOPT_HTTPGET, 1L) == CURLE_OK;

@@ -200,6 +200,14 @@ describe("validation", function()
     assert.are.equal("GroupDepartmentKey", req.department._type)
   end)
 
+  it("infers the concrete type whose required fields are all given", function()
+    -- both keys also exist in GroupDepartmentKey, but its group_id is required and missing
+    local req = accepts("UserModifyRequest22", { user_id = "u",
+      department = { service_provider_id = "sp", name = "Sales" } })
+    assert.are.equal("EnterpriseDepartmentKey", req.department._type)
+    assert.are.equal("sp", req.department.serviceProviderId)
+  end)
+
   it("rejects a _type that does not derive from the declared type", function()
     rejects("UserModifyRequest22", { user_id = "u", department = { _type = "StreetAddress", name = "x" } },
       "UserModifyRequest22.department", "not a concrete type deriving from DepartmentKey")

@@ -7,8 +7,11 @@ local Error = require "ocip.error"
 local M = {}
 
 --- finish(e, resp, err) -> true when this call gave e its outcome
+-- A command written at least once may have reached the server: its error says sent =
+-- true whatever failed later (a read retried after a lost connection, then no reconnect).
 function M.finish(e, resp, err)
   if e.done then return false end
+  if err and e.sent and type(err) == "table" then err.sent = true end
   e.done, e.resp, e.err = true, resp, err
   if e.task then core.unpark(e.task) end
   return true

@@ -4,6 +4,15 @@
 -- when work is waiting and no connected session is free. `rate` (commands/s across the
 -- pool) is a token bucket charged per document before it is written.
 --
+-- Deadlines and retries of queued commands: one "watch" task exists only while commands
+-- are queued (so it never keeps ocip.run alive on its own). It sleeps until the oldest
+-- queued command's deadline or the end of a failed session's back-off, whichever comes
+-- first; then it fails the overdue commands (kind "timeout") and kicks the sessions.
+-- The queue is ordered by deadline (one timeout per client; retries go back to the
+-- front and are older than everything queued), so only its head is ever looked at.
+-- A session that cannot connect backs off (0.05 s, doubling up to 1 s) and tries again
+-- while commands wait; only a refused login (or a configuration error) fails the queue.
+--
 -- A command ("entry") is { req=, name=, deadline=, readonly=, task=, done=, resp=, err=,
 -- sent=, retried= }; ocip.outcome gives it its one and only outcome.
 local core = require "ocip.core"
@@ -24,6 +33,7 @@ function M.new(opts, log, transport)
     opts = opts, log = log, transport = transport,
     queue = {}, head = 1, tail = 0, -- FIFO of entries
     sessions = {}, closed = false, auth_error = nil,
+    watch = nil, watch_at = math.huge, last_error = nil,
     rate = opts.rate, tokens = 0, refilled = core.now(),
   }, Pool)
   for i = 1, opts.sessions do p.sessions[i] = Session.new(p, i) end
@@ -38,6 +48,65 @@ function Pool:push(e)
   local t = self.tail + 1
   self.tail = t
   self.queue[t] = e
+  if not self.watch then self:arm(e.deadline) end
+end
+
+-- A queued command that is past its deadline.
+function Pool:overdue(e)
+  local last = self.last_error
+  fail(e, "timeout", ("no connection could take the command within %gs%s"):format(self.opts.timeout,
+    last and (" (last error: " .. tostring(last.message or last) .. ")") or ""), e.sent or false)
+end
+
+-- The watch task (see the top of this file).
+function Pool:watch_loop()
+  local me = core.current()
+  while self.watch == me and not self.closed do
+    local now = core.now()
+    local q = self.queue
+    while self.head <= self.tail do
+      local h = self.head
+      local e = q[h]
+      if not e.done and e.deadline > now then break end
+      q[h] = nil
+      self.head = h + 1
+      if not e.done then self:overdue(e) end
+    end
+    if self.head > self.tail then
+      self.head, self.tail = 1, 0
+      break
+    end
+    self:kick()
+    local at = q[self.head].deadline
+    for _, s in ipairs(self.sessions) do
+      local r = s.retry_at
+      if r and not s.running and not s.conn and r > now and r < at then at = r end
+    end
+    self.watch_at = at
+    core.park(at - now)
+    self.watch_at = math.huge
+  end
+  if self.watch == me then self.watch = nil end
+end
+
+-- Makes sure the watch task runs and wakes by `at`.
+function Pool:arm(at)
+  local w = self.watch
+  if not w then
+    if self.closed then return end
+    self.watch = core.spawn(self.watch_loop, self)
+  elseif at < self.watch_at then
+    core.unpark(w)
+  end
+end
+
+-- Ends the watch task (queue empty, or pool closed).
+function Pool:stop_watch()
+  local w = self.watch
+  if w then
+    self.watch = nil
+    if w ~= core.current() and not core.unpark(w) then core.cancel(w) end
+  end
 end
 
 --- pool:push_front(list): back to the head of the queue, in order (retries, unsent batches)
@@ -47,6 +116,7 @@ function Pool:push_front(list)
     self.head = h
     self.queue[h] = list[i]
   end
+  if list[1] then self:arm(list[1].deadline) end
   self:kick()
 end
 
@@ -62,14 +132,17 @@ function Pool:take(max)
     self.head = h + 1
     if not e.done then
       if e.deadline <= now then
-        fail(e, "timeout", ("no connection could take the command within %gs"):format(self.opts.timeout), false)
+        self:overdue(e)
       else
         n = n + 1
         out[n] = e
       end
     end
   end
-  if self.head > self.tail then self.head, self.tail = 1, 0 end
+  if self.head > self.tail then
+    self.head, self.tail = 1, 0
+    self:stop_watch()
+  end
   return out
 end
 
@@ -95,7 +168,8 @@ function Pool:submit(e)
 end
 
 --- pool:kick(): make sure a session is working on the queue when it is not empty.
--- Prefers a free connected session; else opens a free unconnected one.
+-- Prefers a free connected session; else opens a free unconnected one that is not
+-- backing off after a failed attempt (the watch task kicks again when that ends).
 function Pool:kick()
   if self.closed or self.head > self.tail then return end
   local spare
@@ -103,7 +177,7 @@ function Pool:kick()
   for _, s in ipairs(self.sessions) do
     if not s.running then
       if s.conn then return s:start() end
-      if not spare and (not s.failed_at or now - s.failed_at > 1) then spare = s end
+      if not spare and (not s.retry_at or now >= s.retry_at) then spare = s end
     end
   end
   if spare then spare:start() end
@@ -119,14 +193,28 @@ end
 
 --- pool:connect_failed(session, err): a session could not connect or log in.
 -- A refused login stops the pool (no retry storm, no account lock-out): every waiting
--- and every later command fails with it until authenticate() succeeds again.
+-- and every later command fails with it until authenticate() succeeds again. A TLS
+-- failure (certificate, host name) will not go away by itself either: the waiting
+-- commands fail with it. Anything else (refused, reset, timed out, closed during the
+-- login) is transient: the session backs off and tries again while commands wait; each
+-- command still ends by its own deadline (the watch task).
 function Pool:connect_failed(session, err)
-  session.failed_at = core.now()
+  local now = core.now()
+  session.failed_at = now
   if err.kind == "auth" or err.kind == "usage" then
     self.auth_error = err
     self:fail_queue(err)
-  elseif not self:connected(session) then
+  elseif err.kind == "tls" then
     self:fail_queue(err)
+  else
+    self.last_error = err
+    local b = session.backoff
+    b = b and math.min(b * 2, 1) or 0.05
+    session.backoff = b
+    session.retry_at = now + b
+    self.log:log("debug", "session %d: cannot connect (%s); trying again in %gs", session.index,
+      tostring(err.message or err), b)
+    if self:has_work() then self:arm(session.retry_at) end
   end
 end
 
@@ -163,6 +251,7 @@ function Pool:close()
   if self.closed then return end
   self.closed = true
   self:fail_queue("closed", "client closed before the command was sent", false)
+  self:stop_watch()
   for _, s in ipairs(self.sessions) do s:shutdown() end
 end
 

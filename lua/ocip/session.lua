@@ -204,7 +204,8 @@ function Session:ensure()
   self.waiters = {}
   for _, t in ipairs(waiters) do core.unpark(t) end
   if self.conn then
-    self.failed_at = nil
+    self.failed_at, self.retry_at, self.backoff = nil, nil, nil
+    self.pool.last_error = nil
     return true
   end
   return nil, err

@@ -430,6 +430,23 @@ local function fpath(path, f, idx)
   return path .. "." .. f.snake
 end
 
+-- true when `t` gives every required element of plan `sp` (by XML or snake name); only
+-- the elements directly in its sequence count (a required choice is not looked into).
+local function requires_given(sp, t)
+  local req = sp.required
+  if not req then
+    req = {}
+    for _, it in ipairs(sp.tree and sp.tree.items or {}) do
+      if it.kind == "element" and it.min > 0 then req[#req + 1] = it end
+    end
+  end
+  for i = 1, #req do
+    local f = req[i]
+    if t[f.xml] == nil and t[f.snake] == nil then return false end
+  end
+  return true
+end
+
 -- Resolves the concrete plan for a complex value of declared plan `plan`.
 local function concrete(plan, t, path)
   local ty = rawget(t, "_type")
@@ -448,16 +465,22 @@ local function concrete(plan, t, path)
   if not plan.abstract then return plan end
   local subs = plan.subs
   if #subs == 1 then return get_plan(subs[1]) end
-  -- infer from field names: the only concrete type that knows every given key
-  local found
+  -- infer from field names: the only concrete type that knows every given key; when
+  -- several know them, the only one of those whose required fields are all given
+  local fits = {}
   for _, s in ipairs(subs) do
     local sp = get_plan(s)
     local ok = true
     for k in next, t do
       if k ~= "_type" and k ~= "_nil" and not sp.by_key[k] then ok = false break end
     end
-    if ok then
-      if found then found = false break end
+    if ok then fits[#fits + 1] = sp end
+  end
+  if #fits == 1 then return fits[1] end
+  local found
+  for _, sp in ipairs(fits) do
+    if requires_given(sp, t) then
+      if found then found = nil break end
       found = sp
     end
   end

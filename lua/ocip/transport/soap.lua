@@ -58,6 +58,7 @@ function T:post(document, timeout)
   res, err = core.http_request {
     url = self.url, method = "POST", headers = headers, body = body,
     timeout = timeout or self.timeout, ca_file = self.tls.ca_file, ca_path = self.tls.ca_path,
+    cert_file = self.tls.cert_file, key_file = self.tls.key_file,
     insecure = self.tls.insecure, max_size = self.max_document,
   }
   if not res then return nil, err end
