@@ -4,63 +4,51 @@
 -- Default: one UserGetListInSystemRequest. --per-group walks service providers and
 -- groups (UserGetListInGroupRequest per group) for systems whose system-wide list is
 -- capped; --group limits the export to the given groups. Connection settings come from
--- flags, OCIP_* variables or the profile file (see `ocip describe`-style help: --help).
+-- flags, OCIP_* variables or the profile file (--help lists them); --concurrency N
+-- bounds the list requests in flight with --per-group.
 -- Summary on stderr. Exit: 0 done, 1 some request failed (partial output kept), 2 usage.
 local ocip = require "ocip"
-local profile = require "ocip.profile"
-local csv = require "ocip.cli.csv"
+local pack = require "ocip.pack"
+local csv = require "ocip.csv"
 
 local NAME = "users_export"
 local DEFAULT_COLUMNS = { "user_id", "service_provider_id", "group_id", "last_name", "first_name",
   "department", "phone_number", "extension", "email_address", "user_external_id" }
 
-local USAGE = [[
+local p = pack.new{
+  name = NAME,
+  options = {
+    ["--out"] = { "out", "s" }, ["-o"] = { "out", "s" }, ["--per-group"] = { "per_group", true },
+    ["--group"] = { "group", "s", list = true }, ["--columns"] = { "columns", "s" },
+  },
+  usage = [[
 usage: ocip run scripts/users_export.lua [--out FILE] [--per-group] [--group SP/GROUP]...
          [--columns a,b,c] [--limit N] [--dry-run] [--rate N] [connection flags]
   --out FILE      write the CSV to FILE (default stdout)
   --per-group     list users group by group instead of one system-wide request
   --group SP/GRP  only this group (repeatable; implies --per-group)
   --columns LIST  CSV columns (default ]] .. table.concat(DEFAULT_COLUMNS, ",") .. [[)
-  --limit N       responseSizeLimit of each list request
-  --dry-run       print what would be done; connect to nothing
-  --rate N        at most N commands per second
-]] .. profile.HELP
+  --limit N       responseSizeLimit of each list request]],
+}
 
-local function die(msg, code)
-  io.stderr:write(NAME, ": ", tostring(msg), "\n")
-  os.exit(code or 2)
-end
+local function die(msg, code) p:die(msg, code) end
 
 local function parse(argv)
-  local flags, rest = profile.take_flags(argv)
-  if not flags then die(rest.message or rest) end
-  local o = { flags = flags, groups = {}, columns = DEFAULT_COLUMNS }
-  local i = 1
-  local function value(name)
-    i = i + 1
-    if rest[i] == nil then die(name .. " needs a value\n" .. USAGE) end
-    return rest[i]
+  local o = p:parse(argv)
+  o.groups = {}
+  for _, spec in ipairs(o.group) do
+    local sp, g = spec:match("^([^/]+)/(.+)$")
+    if not sp then die("--group expects SP/GROUP") end
+    o.groups[#o.groups + 1] = { sp = sp, group = g }
+    o.per_group = true
   end
-  while i <= #rest do
-    local a = rest[i]
-    if a == "--out" or a == "-o" then o.out = value(a)
-    elseif a == "--per-group" then o.per_group = true
-    elseif a == "--group" then
-      local sp, g = value(a):match("^([^/]+)/(.+)$")
-      if not sp then die("--group expects SP/GROUP") end
-      o.groups[#o.groups + 1] = { sp = sp, group = g }
-      o.per_group = true
-    elseif a == "--columns" then
-      o.columns = {}
-      for c in value(a):gmatch("[^,%s]+") do o.columns[#o.columns + 1] = c end
-      if #o.columns == 0 then die("--columns is empty") end
-    elseif a == "--limit" then
-      o.limit = math.tointeger(tonumber(value(a)))
-      if not o.limit or o.limit < 1 then die("--limit expects a positive integer") end
-    elseif a == "--dry-run" or a == "-n" then o.dry_run = true
-    elseif a == "-h" or a == "--help" then io.stdout:write(USAGE, "\n") os.exit(0)
-    else die("unexpected argument " .. a .. "\n" .. USAGE) end
-    i = i + 1
+  if o.columns then
+    local list = {}
+    for c in o.columns:gmatch("[^,%s]+") do list[#list + 1] = c end
+    if #list == 0 then die("--columns is empty") end
+    o.columns = list
+  else
+    o.columns = DEFAULT_COLUMNS
   end
   return o
 end
@@ -82,7 +70,7 @@ local function group_users(c, sp, gid, limit)
   return r.user_table
 end
 
-local function all_groups(c, limit, stats)
+local function all_groups(c, limit, stats, concurrency)
   local sps, err = c:command(list_request("ServiceProviderGetListRequest", {}, limit))
   stats.requests = stats.requests + 1
   if not sps then return nil, err end
@@ -92,7 +80,7 @@ local function all_groups(c, limit, stats)
       { service_provider_id = row.service_provider_id }, limit))
     stats.requests = stats.requests + 1
     return r, e
-  end, { limit = 8 })
+  end, { limit = concurrency })
   for i, row in ipairs(sps.service_provider_table) do
     if lists[i] then
       for _, g in ipairs(lists[i].group_table) do
@@ -121,7 +109,7 @@ local function export(c, o, w, stats)
   local groups = o.groups
   if #groups == 0 then
     local err
-    groups, err = all_groups(c, o.limit, stats)
+    groups, err = all_groups(c, o.limit, stats, o.concurrency)
     if not groups then
       stats.failed = stats.failed + 1
       io.stderr:write(NAME, ": ", tostring(err), "\n")
@@ -131,7 +119,7 @@ local function export(c, o, w, stats)
   local lists, errs = ocip.gather(groups, function(g)
     stats.requests = stats.requests + 1
     return group_users(c, g.sp, g.group, o.limit)
-  end, { limit = 8 })
+  end, { limit = o.concurrency })
   for i, g in ipairs(groups) do
     if lists[i] then
       for _, u in ipairs(lists[i]) do w(u) end
@@ -143,8 +131,7 @@ local function export(c, o, w, stats)
 end
 
 local o = parse(arg or { ... })
-local settings, serr = profile.settings(o.flags)
-if not settings then die(serr.message or serr) end
+local settings = p:settings()
 
 if o.dry_run then
   local plan = o.per_group
@@ -155,9 +142,8 @@ if o.dry_run then
   list_request(o.per_group and "UserGetListInGroupRequest" or "UserGetListInSystemRequest",
     o.per_group and { service_provider_id = o.groups[1] and o.groups[1].sp or "sp",
       group_id = o.groups[1] and o.groups[1].group or "g" } or {}, o.limit)
-  io.stdout:write(("dry run: would connect to %s%s\n  send %s\n  write columns %s to %s\n"):format(
-    profile.target(settings), settings.rate and (" at most " .. settings.rate .. " commands/s") or "",
-    plan, table.concat(o.columns, ","), o.out or "stdout"))
+  io.stdout:write(("dry run: would connect to %s\n  send %s\n  write columns %s to %s\n"):format(
+    p:target(), plan, table.concat(o.columns, ","), o.out or "stdout"))
   os.exit(0)
 end
 

@@ -1,7 +1,7 @@
 -- Script packs run with `ocip run` against a simulator child process.
 local helpers = require "spec.helpers"
 local sim_process = require "spec.support.sim_process"
-local csv = require "ocip.cli.csv"
+local csv = require "ocip.csv"
 
 local q = helpers.shell_quote
 local HOST = q(helpers.host())
@@ -43,7 +43,7 @@ local function parse_csv(text)
   return records
 end
 
-describe("ocip.cli.csv", function()
+describe("ocip.csv writer", function()
   it("quotes per RFC 4180", function()
     assert.are.equal("a,\"b,c\",\"say \"\"hi\"\"\",\"x\r\ny\",,1\r\n",
       csv.line({ "a", "b,c", 'say "hi"', "x\r\ny", nil, 1 }, 6))
@@ -127,5 +127,233 @@ describe("scripts/users_export.lua", function()
     _, code, err = sim.sh(HOST .. " run " .. SCRIPT .. " --password x")
     assert.are.equal(2, code)
     assert.matches("OCIP_PASSWORD", err)
+  end)
+end)
+
+local function script(name) return q(helpers.repo_root() .. "/scripts/" .. name .. ".lua") end
+
+local function write_file(text)
+  local path = os.tmpname()
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+  return path
+end
+
+local function read_file(path)
+  local f = assert(io.open(path, "rb"))
+  local text = f:read("a")
+  f:close()
+  return text
+end
+
+-- users of the simulator, by id, through users_export
+local function export_users(sim)
+  local out, code, err = sim.sh(HOST .. " run " .. SCRIPT)
+  assert(code == 0, err)
+  local recs = parse_csv(out)
+  local by, n = {}, 0
+  for i = 2, #recs do by[recs[i][1]] = recs[i]; n = n + 1 end
+  return by, n
+end
+
+-- report CSV -> rows keyed by the report's columns
+local function report_rows(path)
+  local recs = parse_csv(read_file(path))
+  assert.are.same({ "row", "key", "outcome", "error_kind", "error_code", "message" }, recs[1])
+  local rows = {}
+  for i = 2, #recs do
+    local r = recs[i]
+    rows[#rows + 1] = { row = tonumber(r[1]), key = r[2], outcome = r[3], kind = r[4], code = r[5], message = r[6] }
+  end
+  return rows
+end
+
+-- 30 rows: 27 new users (every 5th without phone, every 7th without e-mail), row 8 with
+-- a one-character extension, row 15 with a 31-character last name, row 22 a user the
+-- simulator already has.
+local function users_csv()
+  local lines = { "service_provider_id,group_id,user_id,last_name,first_name,password,phone_number,extension,email_address,department" }
+  for i = 1, 30 do
+    local uid = ("bulk%02d@example.net"):format(i)
+    local last, ext = (i == 3 and 'O"Hara, Jr' or "Bulk" .. i), ("%04d"):format(100 + i)
+    if i == 8 then ext = "7" end
+    if i == 15 then last = ("L"):rep(31) end
+    if i == 22 then uid = "user000001@example.net" end
+    local phone = i % 5 == 0 and "" or tostring(3125550100 + i)
+    local email = i % 7 == 0 and "" or ("bulk%d@example.net"):format(i)
+    lines[#lines + 1] = table.concat({ "sp1", "g1", uid, '"' .. last:gsub('"', '""') .. '"', "First" .. i,
+      "Secret-" .. i, phone, ext, email, i == 4 and '"Sales, East"' or "" }, ",")
+  end
+  return table.concat(lines, "\r\n") .. "\r\n"
+end
+
+describe("scripts/users_add.lua", function()
+  local sim, input
+  setup(function()
+    sim = sim_process.start{ users = 50, seconds = 40, password = PASSWORD }
+    assert(sim.port, "simulator did not start: " .. tostring(sim.ready))
+    input = write_file(users_csv())
+  end)
+  teardown(function()
+    if sim then sim.stop() end
+    if input then os.remove(input) end
+  end)
+
+  it("--dry-run validates, prints what would be sent, sends nothing", function()
+    local report = os.tmpname()
+    local out, code, err = sim.sh(HOST .. " run " .. script("users_add") .. " " .. q(input)
+      .. " --dry-run --report " .. q(report))
+    assert.are.equal(1, code, err) -- two rows are invalid
+    assert.matches("dry run: would connect to tcp 127%.0%.0%.1:" .. sim.port .. " as admin and send 28 UserAddRequest22V2", out)
+    assert.matches("row 1: UserAddRequest22V2 service_provider_id=sp1 group_id=g1 user_id=bulk01@example%.net", out)
+    assert.matches('row 3: [^\n]*last_name="O\\"Hara, Jr"', out)
+    assert.matches("password=%*%*%*", out)
+    assert.is_nil(out:find("Secret-", 1, true))
+    assert.is_nil(out:find("row 8:", 1, true))
+    assert.matches("dry run: 30 rows: 28 ok, 0 failed, 2 skipped", err)
+    local rows = report_rows(report)
+    os.remove(report)
+    assert.are.equal(30, #rows)
+    assert.are.equal("skipped", rows[8].outcome)
+    local _, n = export_users(sim)
+    assert.are.equal(50, n)
+    local by = export_users(sim)
+    assert.is_nil(by["bulk01@example.net"])
+  end)
+
+  it("adds the valid rows and reports every row: 27 ok, 2 skipped, 1 failed", function()
+    local report = os.tmpname()
+    local out, code, err = sim.sh(HOST .. " run " .. script("users_add") .. " " .. q(input)
+      .. " --report " .. q(report) .. " --rate 200 --concurrency 8")
+    assert.are.equal(1, code, err)
+    assert.are.equal("", out)
+    assert.matches("users_add: 30 rows: 27 ok, 1 failed, 2 skipped", err)
+    assert.is_nil(err:find("Secret-", 1, true))
+    local rows = report_rows(report)
+    os.remove(report)
+    assert.are.equal(30, #rows)
+    local count = { ok = 0, failed = 0, skipped = 0 }
+    for i, r in ipairs(rows) do
+      assert.are.equal(i, r.row)
+      count[r.outcome] = count[r.outcome] + 1
+    end
+    assert.are.same({ ok = 27, failed = 1, skipped = 2 }, count)
+    assert.are.same({ "skipped", "validation", "" }, { rows[8].outcome, rows[8].kind, rows[8].code })
+    assert.matches("extension", rows[8].message)
+    assert.are.same({ "skipped", "validation" }, { rows[15].outcome, rows[15].kind })
+    assert.matches("last_name", rows[15].message)
+    assert.are.same({ "failed", "server", "4010", "user000001@example.net" },
+      { rows[22].outcome, rows[22].kind, rows[22].code, rows[22].key })
+    assert.are.same({ "ok", "bulk01@example.net", "" }, { rows[1].outcome, rows[1].key, rows[1].kind })
+
+    local by, n = export_users(sim)
+    assert.are.equal(77, n)
+    for i = 1, 30 do
+      local uid = ("bulk%02d@example.net"):format(i)
+      if i == 8 or i == 15 or i == 22 then assert.is_nil(by[uid], uid)
+      else assert.is_truthy(by[uid], uid) end
+    end
+    local u3 = by["bulk03@example.net"]
+    assert.are.same({ "sp1", "g1", 'O"Hara, Jr', "First3" }, { u3[2], u3[3], u3[4], u3[5] })
+    assert.are.equal("Sales, East", by["bulk04@example.net"][6])
+    assert.are.equal("bulk5@example.net", by["bulk05@example.net"][9])
+  end)
+
+  it("a CSV without a required column is a usage error", function()
+    local bad = write_file("user_id,last_name\r\nx@y,L\r\n")
+    local _, code, err = sim.sh(HOST .. " run " .. script("users_add") .. " " .. q(bad))
+    os.remove(bad)
+    assert.are.equal(2, code)
+    assert.matches("missing column service_provider_id", err)
+  end)
+end)
+
+describe("scripts/users_delete.lua", function()
+  local sim, input
+  setup(function()
+    sim = sim_process.start{ users = 20, seconds = 30, password = PASSWORD }
+    assert(sim.port, "simulator did not start: " .. tostring(sim.ready))
+    input = write_file("user_id\r\nuser000003@example.net\r\nuser000004@example.net\r\nnobody@example.net\r\n")
+  end)
+  teardown(function()
+    if sim then sim.stop() end
+    if input then os.remove(input) end
+  end)
+
+  it("refuses without --yes and sends nothing", function()
+    local _, code, err = sim.sh(HOST .. " run " .. script("users_delete") .. " " .. q(input))
+    assert.are.equal(2, code)
+    assert.matches("refusing to delete 3 user%(s%) without %-%-yes", err)
+    local by, n = export_users(sim)
+    assert.are.equal(20, n)
+    assert.is_truthy(by["user000003@example.net"])
+  end)
+
+  it("--dry-run lists the deletions", function()
+    local out, code, err = sim.sh(HOST .. " run " .. script("users_delete") .. " " .. q(input) .. " --dry-run")
+    assert.are.equal(0, code, err)
+    assert.matches("row 2: UserDeleteRequest user_id=user000004@example%.net", out)
+    local _, n = export_users(sim)
+    assert.are.equal(20, n)
+  end)
+
+  it("--yes deletes and reports the unknown user", function()
+    local report = os.tmpname()
+    local _, code, err = sim.sh(HOST .. " run " .. script("users_delete") .. " " .. q(input)
+      .. " --yes --report " .. q(report))
+    assert.are.equal(1, code, err)
+    assert.matches("3 rows: 2 ok, 1 failed, 0 skipped", err)
+    local rows = report_rows(report)
+    os.remove(report)
+    assert.are.same({ "ok", "ok", "failed" }, { rows[1].outcome, rows[2].outcome, rows[3].outcome })
+    assert.are.equal("4008", rows[3].code)
+    local by, n = export_users(sim)
+    assert.are.equal(18, n)
+    assert.is_nil(by["user000003@example.net"])
+  end)
+end)
+
+describe("scripts/group_audit.lua", function()
+  local sim
+  setup(function()
+    sim = sim_process.start{ users = 20, seconds = 30, password = PASSWORD }
+    assert(sim.port, "simulator did not start: " .. tostring(sim.ready))
+    local input = write_file("service_provider_id,group_id,user_id,last_name,first_name,phone_number,email_address\r\n"
+      .. "sp1,g1,a1@example.net,A,One,,\r\nsp1,g1,a2@example.net,A,Two,,a2@example.net\r\n"
+      .. "sp1,g1,a3@example.net,A,Three,3125559999,\r\n")
+    local _, code, err = sim.sh(HOST .. " run " .. script("users_add") .. " " .. q(input))
+    os.remove(input)
+    assert(code == 0, err)
+  end)
+  teardown(function() if sim then sim.stop() end end)
+
+  it("counts users without phone number or e-mail per group", function()
+    local out, code, err = sim.sh(HOST .. " run " .. script("group_audit"))
+    assert.are.equal(0, code, err)
+    assert.are.same({ { "service_provider_id", "group_id", "users", "without_phone", "without_email" },
+      { "sp1", "g1", "23", "2", "2" } }, parse_csv(out))
+    assert.matches("group_audit: 1 groups: 1 ok, 0 failed, 0 skipped", err)
+  end)
+
+  it("--ids lists the users; --out writes a file; an unknown group fails", function()
+    local file, report = os.tmpname(), os.tmpname()
+    local out, code, err = sim.sh(HOST .. " run " .. script("group_audit") .. " --ids --group sp1/g1 --group sp1/nope --out "
+      .. q(file) .. " --report " .. q(report))
+    assert.are.equal(1, code, err)
+    assert.are.equal("", out)
+    local recs = parse_csv(read_file(file))
+    assert.are.equal(2, #recs)
+    assert.are.same({ "sp1", "g1", "23", "2", "2" }, { table.unpack(recs[2], 1, 5) })
+    local no_phone, no_email = {}, {}
+    for id in recs[2][6]:gmatch("[^;]+") do no_phone[#no_phone + 1] = id end
+    for id in recs[2][7]:gmatch("[^;]+") do no_email[#no_email + 1] = id end
+    table.sort(no_phone); table.sort(no_email)
+    assert.are.same({ "a1@example.net", "a2@example.net" }, no_phone)
+    assert.are.same({ "a1@example.net", "a3@example.net" }, no_email)
+    local rows = report_rows(report)
+    os.remove(file); os.remove(report)
+    assert.are.same({ "ok", "failed", "4007" }, { rows[1].outcome, rows[2].outcome, rows[2].code })
+    assert.are.equal("sp1/nope", rows[2].key)
   end)
 end)

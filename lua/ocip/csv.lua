@@ -1,0 +1,162 @@
+-- ocip.csv: RFC 4180 CSV for the script packs (writer and reader).
+-- Writer:
+--   csv.field(v) -> v quoted when it holds a comma, quote, CR, LF or edge spaces (quotes
+--     doubled); nil/ocip.NIL -> empty; an array -> its items joined by ";"
+--   csv.line(values, n) -> one record terminated by CRLF (n columns; nil -> empty)
+--   csv.writer(file) -> w with w:row(values, n), w.rows (count written)
+-- Reader (lenient on line ends: CRLF, LF or CR; strict on quotes):
+--   csv.parse(text) -> array of records (arrays of strings) or nil, err
+--     A UTF-8 BOM at the start is dropped; the final line end is optional; quoted
+--     fields may hold commas, doubled quotes and line breaks (kept as written).
+--     Errors (kind "usage", with `line`): unterminated quote, text after a closing
+--     quote, a quote inside an unquoted field.
+--   csv.records(text) -> header, rows | nil, err
+--     The first record is the header (names trimmed and lowercased). Each row is a
+--     table keyed by header name (empty fields absent) with `_row` (data row number,
+--     1 = the record after the header) and `_line` (line where it starts). Blank lines
+--     are skipped (even in a one-column file). A row whose field count differs from the header's gets `_error`.
+--   csv.read_file(path) -> text | nil, err   ("-" reads stdin)
+local NIL = require("ocip.sentinel").NIL
+local Error = require "ocip.error"
+
+local M = {}
+
+function M.field(v)
+  if v == nil or v == NIL then return "" end
+  if type(v) == "table" then
+    local parts = {}
+    for i, x in ipairs(v) do parts[i] = tostring(x) end
+    v = table.concat(parts, ";")
+  end
+  local s = tostring(v)
+  if s:find('[,"\r\n]') or s:match("^%s") or s:match("%s$") then
+    return '"' .. s:gsub('"', '""') .. '"'
+  end
+  return s
+end
+
+function M.line(values, n)
+  local out = {}
+  for i = 1, n or #values do out[i] = M.field(values[i]) end
+  return table.concat(out, ",") .. "\r\n"
+end
+
+function M.writer(file)
+  local w = { rows = 0 }
+  function w.row(_, values, n)
+    assert(file:write(M.line(values, n)))
+    w.rows = w.rows + 1
+  end
+  return w
+end
+
+local function parse_error(line, msg)
+  return nil, Error.new("usage", ("CSV line %d: %s"):format(line, msg), { line = line })
+end
+
+-- Count of line breaks in s (CRLF counts once), to keep `line` right across quoted fields.
+local function breaks(s)
+  local n = 0
+  for _ in s:gsub("\r\n", "\n"):gmatch("[\r\n]") do n = n + 1 end
+  return n
+end
+
+--- parse(text) -> records | nil, err. Each record gets `line` (where it starts) in lines[i].
+function M.parse(text)
+  local records, lines = {}, {}
+  local i, n, line = 1, #text, 1
+  if text:sub(1, 3) == "\239\187\191" then i = 4 end
+  if i > n then return records, lines end
+  local fields, start = {}, line
+  while true do
+    local value
+    if text:sub(i, i) == '"' then
+      local parts, j = {}, i + 1
+      while true do
+        local k = text:find('"', j, true)
+        if not k then return parse_error(line, "unterminated quoted field") end
+        parts[#parts + 1] = text:sub(j, k - 1)
+        if text:sub(k + 1, k + 1) == '"' then
+          parts[#parts + 1] = '"'
+          j = k + 2
+        else
+          i = k + 1
+          break
+        end
+      end
+      value = table.concat(parts)
+      line = line + breaks(value)
+      local after = text:sub(i, i)
+      if after ~= "" and after ~= "," and after ~= "\r" and after ~= "\n" then
+        return parse_error(line, "unexpected text after a closing quote")
+      end
+    else
+      local k = text:find('[,\r\n]', i) or n + 1
+      value = text:sub(i, k - 1)
+      if value:find('"', 1, true) then
+        return parse_error(line, "quote inside an unquoted field (quote the whole field)")
+      end
+      i = k
+    end
+    fields[#fields + 1] = value
+    local sep = text:sub(i, i)
+    if sep == "," then
+      i = i + 1
+    else -- end of record: line break or end of text
+      records[#records + 1], lines[#records + 1] = fields, start
+      if sep == "" then break end
+      i = i + ((sep == "\r" and text:sub(i + 1, i + 1) == "\n") and 2 or 1)
+      line = line + 1
+      if i > n then break end
+      fields, start = {}, line
+    end
+  end
+  return records, lines
+end
+
+local function blank(rec) return #rec == 1 and rec[1] == "" end
+
+--- records(text) -> header, rows | nil, err
+function M.records(text)
+  local recs, lines = M.parse(text)
+  if not recs then return nil, lines end
+  local first = 1
+  while recs[first] and blank(recs[first]) do first = first + 1 end
+  local head = recs[first]
+  if not head then return nil, Error.new("usage", "CSV has no header row") end
+  local header, seen = {}, {}
+  for i, name in ipairs(head) do
+    name = name:match("^%s*(.-)%s*$"):lower()
+    if name == "" then return nil, Error.new("usage", ("CSV header: column %d has no name"):format(i)) end
+    if seen[name] then return nil, Error.new("usage", "CSV header: column " .. name .. " appears twice") end
+    seen[name] = true
+    header[i] = name
+  end
+  local rows = {}
+  for r = first + 1, #recs do
+    local rec = recs[r]
+    if not blank(rec) then
+      local row = { _row = #rows + 1, _line = lines[r] }
+      for i, name in ipairs(header) do
+        if rec[i] ~= nil and rec[i] ~= "" then row[name] = rec[i] end
+      end
+      if #rec ~= #header then
+        row._error = ("%d fields, the header has %d"):format(#rec, #header)
+      end
+      rows[#rows + 1] = row
+    end
+  end
+  return header, rows
+end
+
+--- read_file(path) -> text | nil, err
+function M.read_file(path)
+  if path == "-" then return io.stdin:read("a") or "" end
+  local f, err = io.open(path, "rb")
+  if not f then return nil, Error.new("usage", tostring(err)) end
+  local text = f:read("a")
+  f:close()
+  return text
+end
+
+return M
