@@ -36,7 +36,11 @@ $(BUILD)/%.o: %.c $(wildcard runtime/*.h bindings/*.h)
 $(BUILD)/runtime/catalog.o: gen/catalog.inc
 
 # Lua library sources are embedded so `ocip` and `ocip.so` are self-contained.
-$(BUILD)/lua_embed.c: $(LUA_SRC) bindings/embed.lua
+# The list of Lua files is a prerequisite too, so deleting a module rebuilds the embed.
+$(BUILD)/lua_files: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(LUA_SRC)' | cmp -s - $@ || echo '$(LUA_SRC)' > $@
+$(BUILD)/lua_embed.c: $(LUA_SRC) bindings/embed.lua $(BUILD)/lua_files
 	@mkdir -p $(BUILD)
 	$(LUA) bindings/embed.lua $(LUA_SRC) > $@.tmp && mv $@.tmp $@
 $(BUILD)/lua_embed.o: $(BUILD)/lua_embed.c
@@ -107,3 +111,5 @@ clean:
 
 help:
 	@echo "make | make test | make catalog | make sanitize | make valgrind | make bench | make clean"
+
+FORCE:

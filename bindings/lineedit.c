@@ -379,6 +379,14 @@ static int l_add_history(lua_State *L) {
     return 0;
 }
 
+/* core.isatty(fd) -> whether that file descriptor (0, 1, 2) is a terminal. */
+static int l_isatty(lua_State *L) {
+    lua_Integer fd = luaL_checkinteger(L, 1);
+    luaL_argcheck(L, fd >= 0 && fd <= 2, 1, "0, 1 or 2 expected");
+    lua_pushboolean(L, isatty((int)fd));
+    return 1;
+}
+
 static int l_is_tty(lua_State *L) {
     editor *e = check(L);
     lua_pushboolean(L, e && e->tty);
@@ -406,4 +414,6 @@ void ocip_open_lineedit(lua_State *L) {
     lua_pop(L, 1);
     lua_pushcfunction(L, l_open);
     lua_setfield(L, -2, "lineedit_open");
+    lua_pushcfunction(L, l_isatty);
+    lua_setfield(L, -2, "isatty");
 }

@@ -11,13 +11,9 @@ local M = {}
 local P = {}
 P.__index = P
 
-local tty_cache
---- stderr_is_tty() -> boolean (one `test -t 2` at first use; the shell inherits stderr)
+--- stderr_is_tty() -> boolean
 function M.stderr_is_tty()
-  if tty_cache == nil then
-    tty_cache = os.execute("test -t 2") == true
-  end
-  return tty_cache
+  return require("ocip.core").isatty(2)
 end
 
 local function clock()
