@@ -50,9 +50,26 @@ static void set_str_slice(lua_State *L, const ocip_catalog *c, const char *key,
     lua_setfield(L, -2, key);
 }
 
-/* Pushes the particle tree rooted at p: elements as leaves, groups with `items`.
- * Depth is bounded by the schema (a handful of levels); checkstack guards it. */
-static void push_particle(lua_State *L, const ocip_catalog *c, uint32_t p) {
+/* Sets `columns` on an OCITable element of type `owner` when the catalog has a
+ * column hint for it (keyed by owner type: particles are shared between types). */
+static void set_columns(lua_State *L, const ocip_catalog *c, uint32_t owner,
+                        const ocip_particle *pa) {
+    if (pa->type >= c->type_count || c->types[pa->type].role != OCIP_ROLE_TABLE) return;
+    const char *name = ocip_cat_str(c, pa->name);
+    uint32_t first, count;
+    if (!name || !ocip_cat_columns(c, owner, name, strlen(name), &first, &count)) return;
+    lua_createtable(L, (int)count, 0);
+    for (uint32_t i = 0; i < count; i++) {
+        lua_pushstring(L, ocip_cat_str(c, c->columns[first + i]));
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "columns");
+}
+
+/* Pushes the particle tree rooted at p of type `owner`: elements as leaves, groups
+ * with `items`. Depth is bounded by the schema (a handful of levels); checkstack
+ * guards it. */
+static void push_particle(lua_State *L, const ocip_catalog *c, uint32_t owner, uint32_t p) {
     luaL_checkstack(L, 4, "catalog particle nesting");
     const ocip_particle *pa = &c->particles[p];
     lua_createtable(L, 0, 10);
@@ -74,10 +91,11 @@ static void push_particle(lua_State *L, const ocip_catalog *c, uint32_t p) {
         set_bool(L, "list", pa->flags & OCIP_PF_LIST);
         set_str(L, c, "default", pa->dflt);
         set_str(L, c, "fixed", pa->fixed);
+        set_columns(L, c, owner, pa);
     } else {
         lua_createtable(L, (int)pa->count, 0);
         for (uint32_t i = 0; i < pa->count; i++) {
-            push_particle(L, c, c->children[pa->first + i]);
+            push_particle(L, c, owner, c->children[pa->first + i]);
             lua_rawseti(L, -2, (lua_Integer)i + 1);
         }
         lua_setfield(L, -2, "items");
@@ -120,7 +138,7 @@ static int l_catalog_type(lua_State *L) {
     lua_setfield(L, -2, "role");
     set_type_name(L, c, "response", t->response);
     if (t->content != OCIP_NONE && t->content < c->particle_count) {
-        push_particle(L, c, t->content);
+        push_particle(L, c, ti, t->content);
         lua_setfield(L, -2, "content");
     }
     if (t->subs_count) {

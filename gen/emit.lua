@@ -26,6 +26,7 @@ local TYPE_FIELDS = { "name", "kind", "prim", "role", "flags", "base", "length",
   "pattern_first", "pattern_count", "content", "subs_first", "subs_count", "response" }
 local PART_FIELDS = { "kind", "flags", "min", "max", "name", "snake", "type", "dflt",
   "fixed", "first", "count" }
+local HINT_FIELDS = { "type", "elem", "first", "count" }
 
 function M.emit(lay, meta)
   local o = {}
@@ -76,6 +77,10 @@ function M.emit(lay, meta)
   ints("ocip_cat_patterns", lay.patterns, 16)
   ints("ocip_cat_subs", lay.subs, 16)
   ints("ocip_cat_requests", lay.requests, 16)
+  rows("ocip_column_hint", "ocip_cat_hints", lay.hints, HINT_FIELDS, function(_, r)
+    return (r.key:gsub("%*/", "*_/"))
+  end)
+  ints("ocip_cat_headings", lay.columns, 16)
 
   w("static const ocip_catalog ocip_the_catalog = {")
   w('    "' .. cstr(meta.release) .. '",')
@@ -85,6 +90,7 @@ function M.emit(lay, meta)
   w("    ocip_cat_particles, " .. #lay.particles .. ",")
   w("    ocip_cat_children, ocip_cat_enums, ocip_cat_patterns, ocip_cat_subs,")
   w("    ocip_cat_requests, " .. #lay.requests .. ",")
+  w("    ocip_cat_hints, " .. #lay.hints .. ", ocip_cat_headings,")
   w("};")
   w("")
   w("#undef N_")

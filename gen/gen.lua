@@ -1,5 +1,6 @@
 -- OCI-P catalog generator: XSD release -> gen/catalog.inc (facts only).
--- usage: lua5.4 gen/gen.lua SCHEMA_DIR OUT_FILE
+-- usage: lua5.4 gen/gen.lua SCHEMA_DIR OUT_FILE [COLUMNS_FILE]
+-- (COLUMNS_FILE defaults to schemas/columns.lua; another one is for testing hints)
 local script_dir = (arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."
 package.path = script_dir .. "/?.lua;" .. package.path
 
@@ -7,11 +8,13 @@ local xsd = require "xsd"
 local model = require "model"
 local layout = require "layout"
 local emit = require "emit"
+local columns = require "columns"
 
 local ROOT_FILE = "OCISchemaAS.xsd"
 local REPO = script_dir .. "/.."
 local SCHEMAS = REPO .. "/schemas"
 local OVERLAY = REPO .. "/schemas/overlay.lua"
+local COLUMNS = REPO .. "/schemas/columns.lua"
 
 local function die(msg)
   io.stderr:write("gen: ", msg, "\n")
@@ -61,18 +64,24 @@ local function sha256_text(text)
   return out:match("^(%x+)")
 end
 
-local function main(schema_dir, out_file)
-  if not schema_dir or not out_file then die("usage: lua5.4 gen/gen.lua SCHEMA_DIR OUT_FILE") end
+local function main(schema_dir, out_file, columns_file)
+  if not schema_dir or not out_file then
+    die("usage: lua5.4 gen/gen.lua SCHEMA_DIR OUT_FILE [COLUMNS_FILE]")
+  end
   local t0 = os.clock()
   local overlay_chunk, err = loadfile(OVERLAY, "t", {})
   if not overlay_chunk then die("overlay: " .. tostring(err)) end
   local overlay = overlay_chunk()
+  local okc, hints = pcall(columns.load, columns_file or COLUMNS)
+  if not okc then die(hints) end
 
   local ok, files = pcall(xsd.load_set, schema_dir, ROOT_FILE)
   if not ok then die(files) end
   local ok2, defs = pcall(model.build, files, overlay)
   if not ok2 then die(defs) end
-  local ok3, lay = pcall(layout.layout, defs, overlay)
+  local okr, resolved = pcall(columns.resolve, defs, hints)
+  if not okr then die(resolved) end
+  local ok3, lay = pcall(layout.layout, defs, overlay, resolved)
   if not ok3 then die(lay) end
 
   -- A known release has its manifest schemas/ocip-<release>.sha256.
@@ -102,10 +111,10 @@ local function main(schema_dir, out_file)
   io.stderr:write(string.format(
     "gen: release %s: %d of %d files; %d types: %d requests, %d responses (%d data), " ..
     "%d data types, %d simple types (%d enums), %d choices, %d tables; " ..
-    "%d particles, %d string bytes; %.2fs cpu\n",
+    "%d particles, %d column hints, %d string bytes; %.2fs cpu\n",
     release, #files, total, #lay.types, c.requests, c.responses, c.data_responses,
     c.data_types, c.simple_types, c.enum_types, c.choices, c.tables,
-    c.particles, lay.string_size, os.clock() - t0))
+    c.particles, c.hints, lay.string_size, os.clock() - t0))
 end
 
-main(arg[1], arg[2])
+main(arg[1], arg[2], arg[3])

@@ -1,5 +1,6 @@
 -- Lays the model out as the flat arrays of runtime/catalog.h: string pool,
--- types sorted by name, particles, children, enums, patterns, subs, requests.
+-- types sorted by name, particles, children, enums, patterns, subs, requests,
+-- column hints (sorted by type index, then element name) and their headings.
 local model = require "model"
 
 local M = {}
@@ -19,10 +20,10 @@ local function int32(v, what)
   return n
 end
 
-function M.layout(defs, overlay)
+function M.layout(defs, overlay, hints)
   local out = {
     strings = {}, string_size = 0, types = {}, particles = {}, children = {},
-    enums = {}, patterns = {}, subs = {}, requests = {}, warnings = {},
+    enums = {}, patterns = {}, subs = {}, requests = {}, hints = {}, columns = {}, warnings = {},
     counts = { requests = 0, responses = 0, data_responses = 0, data_types = 0,
                simple_types = 0, enum_types = 0, choices = 0, tables = 0, particles = 0 },
   }
@@ -200,6 +201,16 @@ function M.layout(defs, overlay)
     out.types[i] = t
   end
   c.particles = #particles
+
+  -- Column hints last, so their strings never move the offsets of the XSD facts.
+  -- `hints` (gen/columns.lua resolve) is already sorted by (type name, element).
+  for _, h in ipairs(hints or {}) do
+    local first = #out.columns
+    for _, col in ipairs(h.columns) do out.columns[#out.columns + 1] = str(col) end
+    out.hints[#out.hints + 1] = { type = index[h.type], elem = str(h.element),
+      first = first, count = #h.columns, key = h.type .. "." .. h.element }
+  end
+  c.hints = #out.hints
   return out
 end
 

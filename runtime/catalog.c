@@ -63,6 +63,26 @@ uint32_t ocip_cat_child(const ocip_catalog *c, uint32_t type, const char *name, 
     return child_in(c, t->content, name, len);
 }
 
+int ocip_cat_columns(const ocip_catalog *c, uint32_t type, const char *name, size_t len,
+                     uint32_t *first, uint32_t *count)
+{
+    uint32_t lo = 0, hi = c->hint_count;
+    if (!name || !first || !count) return 0;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        const ocip_column_hint *h = &c->hints[mid];
+        int r = h->type < type ? -1 : h->type > type ? 1 : cmp_n(c->strings + h->elem, name, len);
+        if (r == 0) {
+            *first = h->first;
+            *count = h->count;
+            return 1;
+        }
+        if (r < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return 0;
+}
+
 int ocip_cat_derives(const ocip_catalog *c, uint32_t t, uint32_t ancestor)
 {
     /* Base chains are acyclic (the generator checks); the bound only guards misuse. */

@@ -108,6 +108,15 @@ typedef struct {
     uint32_t first, count;/* groups: slice of ocip_catalog.children (particle indices) */
 } ocip_particle;
 
+/* A column hint (schemas/columns.lua, our data, not the XSDs'): the headings of one
+ * OCITable element of one type, in server order. Keyed by (owning type, element
+ * name) rather than by particle, because particles are shared between types. */
+typedef struct {
+    uint32_t type;        /* type index of the type whose content holds the element */
+    uint32_t elem;        /* string offset of the element's XML name */
+    uint32_t first, count;/* slice of ocip_catalog.columns (string offsets) */
+} ocip_column_hint;
+
 typedef struct {
     const char *release;          /* e.g. "R25" */
     const char *manifest_sha256;  /* sha256 over the XSD manifest the catalog was made from */
@@ -123,6 +132,9 @@ typedef struct {
     const uint32_t *subs;         /* type indices */
     const uint32_t *requests;     /* type indices of every request, sorted by name */
     uint32_t request_count;
+    const ocip_column_hint *hints;/* sorted by type index, then element name (strcmp) */
+    uint32_t hint_count;
+    const uint32_t *columns;      /* heading string offsets */
 } ocip_catalog;
 
 /* The compiled-in catalog. */
@@ -138,6 +150,12 @@ uint32_t ocip_cat_find_n(const ocip_catalog *c, const char *name, size_t len);
 /* Direct child element particle of a complex type by exact XML name, searching the
  * flattened content model through nested groups; OCIP_NONE when absent. */
 uint32_t ocip_cat_child(const ocip_catalog *c, uint32_t type, const char *name, size_t len);
+
+/* Column headings hinted for table element (name, len) of type `type`: sets
+ * the outputs to a slice of c->columns and returns 1, or returns 0 (outputs
+ * untouched) when there is no hint. Exact type only: no inheritance. */
+int ocip_cat_columns(const ocip_catalog *c, uint32_t type, const char *name, size_t len,
+                     uint32_t *first, uint32_t *count);
 
 /* Nonzero when type `t` is `ancestor` or derives from it. */
 int ocip_cat_derives(const ocip_catalog *c, uint32_t t, uint32_t ancestor);

@@ -4,6 +4,11 @@ local ocip = require "ocip"
 local catalog = require "ocip.catalog"
 local Error = require "ocip.error"
 
+local function repo_root()
+  local src = debug.getinfo(1, "S").source:gsub("^@", "")
+  return src:match("^(.*)/spec/[^/]*$") or "."
+end
+
 local function field(d, name)
   for _, f in ipairs(d.fields) do
     if f.name == name then return f end
@@ -136,7 +141,123 @@ describe("catalog", function()
     assert.are.equal("validation", err.kind)
   end)
 
+  it("table fields carry the column hints of their own type (particles are shared)", function()
+    local in_group = field(assert(catalog.describe("UserGetListInGroupResponse")), "user_table")
+    local in_system = field(assert(catalog.describe("UserGetListInSystemResponse")), "user_table")
+    assert.are.equal("OCITable", in_group.type)
+    assert.are.same({ "User Id", "Last Name", "First Name", "Department", "Phone Number",
+      "Phone Number Activated", "Email Address", "Hiragana Last Name", "Hiragana First Name",
+      "In Trunk Group", "Extension", "Country Code", "National Prefix" }, in_group.columns)
+    assert.are.equal(15, #in_system.columns)
+    assert.are.equal("Service Provider Id", in_system.columns[3])
+    -- no hint: nil; non-table fields never have columns
+    assert.is_nil(field(catalog.describe("GroupGetListInSystemResponse"), "group_table").columns)
+    assert.is_nil(field(catalog.describe("UserGetRequest23V2"), "user_id").columns)
+    -- the raw description has them on the element particle
+    local raw = catalog.type("GroupGetListInServiceProviderResponse")
+    local found
+    local function walk(p)
+      if p.kind == "element" then
+        if p.name == "groupTable" then found = p end
+      else
+        for _, k in ipairs(p.items) do walk(k) end
+      end
+    end
+    walk(raw.content)
+    assert.are.same({ "Group Id", "Group Name", "User Limit" }, found.columns)
+  end)
+
+  it("every hint of schemas/columns.lua is in the compiled catalog", function()
+    local hints = dofile(repo_root() .. "/schemas/columns.lua")
+    local n = 0
+    for key, cols in pairs(hints) do
+      n = n + 1
+      local tname, elem = key:match("^([^.]+)%.([^.]+)$")
+      local d = assert(catalog.describe(tname), key)
+      local f
+      for _, x in ipairs(d.fields) do if x.xml_name == elem then f = x end end
+      assert.truthy(f, key)
+      assert.are.same(cols, f.columns, key)
+    end
+    assert.is_true(n >= 17)
+  end)
+
   it("ocip.describe is the catalog's describe", function()
     assert.are.equal(catalog.describe("UserGetRequest23V2"), ocip.describe("UserGetRequest23V2"))
+  end)
+end)
+
+-- The generator's column-hint checks (gen/columns.lua), on a tiny hand-made model.
+describe("catalog generator: column hints", function()
+  local columns = dofile(repo_root() .. "/gen/columns.lua")
+  local defs = {
+    OCITable = { name = "OCITable", kind = "complex", role = "table" },
+    Name = { name = "Name", kind = "simple" },
+    BaseResponse = { name = "BaseResponse", kind = "complex", role = "response",
+      model = { kind = "sequence", min = 1, max = 1, kids = {
+        { kind = "element", name = "inherited", type = "OCITable", min = 1, max = 1 } } } },
+    ListResponse = { name = "ListResponse", kind = "complex", role = "response", base = "BaseResponse",
+      model = { kind = "sequence", min = 1, max = 1, kids = {
+        { kind = "choice", min = 1, max = 1, kids = {
+          { kind = "element", name = "aTable", type = "OCITable", min = 1, max = 1 },
+          { kind = "element", name = "name", type = "Name", min = 1, max = 1 } } } } } },
+  }
+  local function err_of(hints)
+    local ok, e = pcall(columns.resolve, defs, hints)
+    assert.is_false(ok, "expected a failure")
+    return e
+  end
+
+  it("resolves hints sorted by type and element, inherited elements included", function()
+    local r = columns.resolve(defs, {
+      ["ListResponse.inherited"] = { "B" },
+      ["ListResponse.aTable"] = { "X", "Y" },
+      ["BaseResponse.inherited"] = { "A" },
+    })
+    assert.are.same({
+      { type = "BaseResponse", element = "inherited", columns = { "A" } },
+      { type = "ListResponse", element = "aTable", columns = { "X", "Y" } },
+      { type = "ListResponse", element = "inherited", columns = { "B" } },
+    }, r)
+  end)
+
+  it("fails with the key when a hint does not fit the schema", function()
+    assert.matches('"Nope.aTable": no type Nope', err_of { ["Nope.aTable"] = { "A" } })
+    assert.matches('"ListResponse.bTable": type ListResponse has no element bTable',
+      err_of { ["ListResponse.bTable"] = { "A" } })
+    assert.matches('"ListResponse.name": element name is of type Name, not OCITable',
+      err_of { ["ListResponse.name"] = { "A" } })
+    assert.matches("not a complex type", err_of { ["Name.x"] = { "A" } })
+    assert.matches('not "Type.element"', err_of { ListResponse = { "A" } })
+    assert.matches("non%-empty array", err_of { ["ListResponse.aTable"] = {} })
+    assert.matches("non%-empty array", err_of { ["ListResponse.aTable"] = "A, B" })
+    assert.matches('heading "A" appears twice', err_of { ["ListResponse.aTable"] = { "A", "A" } })
+    assert.matches("heading 2 must be", err_of { ["ListResponse.aTable"] = { "A", 2 } })
+    assert.matches("must be an array", err_of { ["ListResponse.aTable"] = { "A", x = "B" } })
+  end)
+
+  it("the generator exits non-zero on a bad hint and writes nothing", function()
+    local root = repo_root()
+    local schema_dir = os.getenv("OCIP_SCHEMA_DIR") or (root .. "/../shared/schemas/ocip-r25")
+    if not io.open(schema_dir .. "/OCISchemaAS.xsd", "rb") then
+      pending("XSD release not found at " .. schema_dir)
+      return
+    end
+    local bad, out = os.tmpname(), os.tmpname()
+    os.remove(out)
+    local f = assert(io.open(bad, "wb"))
+    f:write('return { ["UserGetListInGroupResponse.userTablex"] = { "User Id" } }\n')
+    f:close()
+    local q = function(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+    local p = assert(io.popen(("%s %s %s %s %s 2>&1"):format(os.getenv("LUA") or "lua5.4",
+      q(root .. "/gen/gen.lua"), q(schema_dir), q(out), q(bad))))
+    local text = p:read("a")
+    local ok, _, code = p:close()
+    os.remove(bad)
+    assert.is_falsy(ok)
+    assert.are.equal(1, code)
+    assert.matches('gen: columns: "UserGetListInGroupResponse.userTablex": type '
+      .. "UserGetListInGroupResponse has no element userTablex", text, 1, true)
+    assert.is_nil(io.open(out, "rb"))
   end)
 end)

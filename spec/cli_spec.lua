@@ -31,6 +31,19 @@ describe("ocip describe", function()
     assert.matches("enum: ", out)
   end)
 
+  it("shows the column hints of table fields", function()
+    local out, code = ocip("describe UserGetListInGroupResponse")
+    assert.are.equal(0, code)
+    assert.matches("user_table%s+userTable%s+OCITable", out)
+    assert.matches("\nuser_table columns: User Id, Last Name, First Name, Department, Phone Number,"
+      .. " Phone Number Activated, Email Address, Hiragana Last Name, Hiragana First Name,"
+      .. " In Trunk Group, Extension, Country Code, National Prefix\n", out, 1, true)
+    out, code = ocip("describe GroupGetListInSystemResponse")
+    assert.are.equal(0, code)
+    assert.matches("group_table%s+groupTable%s+OCITable", out)
+    assert.is_nil(out:find("columns:", 1, true))
+  end)
+
   it("describes other types too", function()
     local out, code = ocip("describe DepartmentKey")
     assert.are.equal(0, code)

@@ -14,7 +14,8 @@ local materialised = 0
 -- max_length, min_inclusive, max_inclusive, enum, patterns, ws_preserve (simple);
 -- role, response, subs, content = particle tree (complex) }. Particles:
 -- { kind = "element"|"sequence"|"choice", min_occurs, max_occurs, name, snake,
---   type, nillable, list, default, fixed, items }.
+--   type, nillable, list, default, fixed, items, columns }; `columns` (OCITable
+-- elements only, when schemas/columns.lua has a hint) is the array of headings.
 function M.type(name)
   local t = raw[name]
   if t == nil then
@@ -79,6 +80,7 @@ local function flatten(node, fields, choices, ctx)
     elseif st then
       f.abstract = st.abstract
       f.subs = st.subs
+      f.columns = node.columns -- table fields: hinted headings in server order, or nil
     end
     fields[#fields + 1] = f
     return
@@ -106,6 +108,8 @@ local described = {}
 
 --- describe(name) -> { name, kind, base, response, abstract, subs, fields = {...},
 -- choices = { [id] = { required, branches = { {field names}, ... } } } } or nil, err.
+-- A field of type OCITable carries `columns`, its headings in server order (from the
+-- catalog's column hints), or nil when unknown.
 -- Simple types: { name, kind = "simple", prim, enum, facets }.
 function M.describe(name)
   local d = described[name]

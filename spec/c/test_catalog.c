@@ -192,6 +192,57 @@ static void test_table(void **state)
     assert_int_equal(part(col)->max_occurs, OCIP_UNBOUNDED);
 }
 
+/* Column hints: exact (type, element) lookup, sorted table, valid slices. */
+static void test_columns(void **state)
+{
+    (void)state;
+    const ocip_catalog *c = cat();
+    uint32_t first = 7, count = 7;
+    uint32_t resp = find("UserGetListInGroupResponse");
+    assert_int_equal(ocip_cat_columns(c, resp, "userTable", 9, &first, &count), 1);
+    assert_int_equal(count, 13);
+    assert_string_equal(str(c->columns[first]), "User Id");
+    assert_string_equal(str(c->columns[first + 1]), "Last Name");
+    assert_string_equal(str(c->columns[first + count - 1]), "National Prefix");
+
+    /* the same particle is shared with other types: the hint belongs to the type */
+    uint32_t sys = find("UserGetListInSystemResponse");
+    assert_int_equal(ocip_cat_child(c, resp, "userTable", 9), ocip_cat_child(c, sys, "userTable", 9));
+    assert_int_equal(ocip_cat_columns(c, sys, "userTable", 9, &first, &count), 1);
+    assert_int_equal(count, 15);
+    assert_string_equal(str(c->columns[first + 2]), "Service Provider Id");
+
+    /* misses leave the outputs alone */
+    first = count = 42;
+    assert_int_equal(ocip_cat_columns(c, resp, "userTablex", 10, &first, &count), 0);
+    assert_int_equal(ocip_cat_columns(c, resp, "userTable", 8, &first, &count), 0);
+    assert_int_equal(ocip_cat_columns(c, resp, "groupTable", 10, &first, &count), 0);
+    assert_int_equal(ocip_cat_columns(c, find("UserGetRequest22"), "userTable", 9, &first, &count), 0);
+    assert_int_equal(ocip_cat_columns(c, OCIP_NONE, "userTable", 9, &first, &count), 0);
+    assert_int_equal(ocip_cat_columns(c, resp, NULL, 0, &first, &count), 0);
+    assert_int_equal(first, 42);
+    assert_int_equal(count, 42);
+
+    /* every hint names a table element of its type, in (type, name) order */
+    assert_true(c->hint_count > 0);
+    for (uint32_t i = 0; i < c->hint_count; i++) {
+        const ocip_column_hint *h = &c->hints[i];
+        const char *e = str(h->elem);
+        assert_non_null(e);
+        uint32_t p = ocip_cat_child(c, h->type, e, strlen(e));
+        assert_int_not_equal(p, OCIP_NONE);
+        assert_int_equal(c->types[part(p)->type].role, OCIP_ROLE_TABLE);
+        assert_true(h->count > 0);
+        for (uint32_t k = 0; k < h->count; k++) assert_non_null(str(c->columns[h->first + k]));
+        if (i > 0) {
+            const ocip_column_hint *g = &c->hints[i - 1];
+            assert_true(g->type < h->type || (g->type == h->type && strcmp(str(g->elem), e) < 0));
+        }
+        assert_int_equal(ocip_cat_columns(c, h->type, e, strlen(e), &first, &count), 1);
+        assert_int_equal(first, h->first);
+    }
+}
+
 static void test_simple_facets(void **state)
 {
     (void)state;
@@ -258,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_abstract_subs),
         cmocka_unit_test(test_overlay),
         cmocka_unit_test(test_table),
+        cmocka_unit_test(test_columns),
         cmocka_unit_test(test_simple_facets),
         cmocka_unit_test(test_child_and_derives),
     };

@@ -71,6 +71,12 @@ local function show(name)
       }
     end
     out[#out + 1] = pretty.table(rows, { "Field", "XML Name", "Type", "Required", "List", "Constraints" })
+    -- table fields with known headings (column hints): one line each, after the table
+    for _, f in ipairs(d.fields) do
+      if f.columns then
+        out[#out + 1] = ("%s columns: %s"):format(f.name, table.concat(f.columns, ", "))
+      end
+    end
   end
   print(table.concat(out, "\n"))
   return 0

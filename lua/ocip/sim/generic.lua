@@ -4,7 +4,6 @@
 -- `fill` too, overlaying their state on top of the minimal response.
 local core = require "ocip.core"
 local schema = require "ocip.sim.schema"
-local headings = require "ocip.sim.headings"
 
 local M = {}
 
@@ -105,7 +104,7 @@ end
 local function value_for(e, depth)
   if e.fixed then return e.fixed end
   if e.simple then return M.simple(e.type) end
-  if e.table then return { headings = { "Name" }, rows = {} } end
+  if e.table then return { headings = e.columns or { "Name" }, rows = {} } end
   local tname = e.type
   local t = schema.type(tname)
   if t and t.abstract then
@@ -126,14 +125,9 @@ function fill(tname, overrides, depth)
   out._type = out._type or tname
   local plan = schema.plan(tname)
   if not plan or depth > 12 then return out end
-  local tableheads
   for _, e in ipairs(plan.required) do
     if out[e.name] == nil and not e.choice then
       local v = value_for(e, depth)
-      if e.table then
-        tableheads = tableheads or headings[tname]
-        if tableheads then v.headings = tableheads end
-      end
       if e.list then v = M.repeated(e, v) end
       out[e.name] = v
     end

@@ -25,6 +25,7 @@ local function flatten(p, out, required, choice)
       list = p.list or (p.max_occurs or 1) > 1,
       required = required and (p.min_occurs or 1) > 0, choice = choice,
       min = p.min_occurs or 1, nillable = p.nillable, default = p.default, fixed = p.fixed,
+      columns = p.columns, -- OCITable headings from the catalog's column hints, or nil
     }
     return
   end

@@ -63,7 +63,8 @@ H["^SystemAdminModifyRequest$"] = function(ctx, req) return modify(ctx, req, "sy
 H["^SystemAdminDeleteRequest$"] = function(ctx, req) return delete(ctx, req, "system") end
 H["^SystemAdminGetListRequest$"] = function(ctx, req, name)
   local rname = name:gsub("Request", "Response")
-  return { _type = rname, systemAdminTable = C.table(rname, C.each(ctx.state.system_admins.list),
+  return { _type = rname, systemAdminTable = C.table(rname, "systemAdminTable",
+    C.each(ctx.state.system_admins.list),
     function(a) return { a.user_id, a.last_name, a.first_name, a.admin_type or "System",
       C.yn(a.read_only), a.language or "English" } end) }
 end
@@ -81,7 +82,8 @@ H["^ResellerAdminGetListRequest$"] = function(ctx, req, name)
   local r, code, msg = ctx.state:reseller(req.reseller_id)
   if not r then return C.err(code, msg) end
   local rname = name:gsub("Request", "Response")
-  return { _type = rname, resellerAdminTable = C.table(rname, C.each(r.admins.list),
+  return { _type = rname, resellerAdminTable = C.table(rname, "resellerAdminTable",
+    C.each(r.admins.list),
     function(a) return { a.user_id, a.last_name, a.first_name, a.language or "English" } end) }
 end
 
@@ -98,7 +100,8 @@ H["^ServiceProviderAdminGetListRequest"] = function(ctx, req, name)
   local sp, code, msg = ctx.state:sp(req.service_provider_id)
   if not sp then return C.err(code, msg) end
   local rname = name:gsub("Request", "Response")
-  return { _type = rname, serviceProviderAdminTable = C.table(rname, C.each(sp.admins.list),
+  return { _type = rname, serviceProviderAdminTable = C.table(rname, "serviceProviderAdminTable",
+    C.each(sp.admins.list),
     function(a) return { a.user_id, a.last_name, a.first_name, a.administrator_type or "Normal",
       a.language or "English", "en_US", "ISO-8859-1" } end) }
 end

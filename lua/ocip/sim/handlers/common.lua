@@ -5,7 +5,6 @@ local core = require "ocip.core"
 local schema = require "ocip.sim.schema"
 local generic = require "ocip.sim.generic"
 local respond = require "ocip.sim.respond"
-local headings = require "ocip.sim.headings"
 
 local M = {}
 
@@ -152,9 +151,21 @@ function M.filter(req, fields)
   end
 end
 
---- M.table(response_name, objs, row_fn, req) -> OCITable value, honouring the
---- request's search criteria predicate `keep` and response_size_limit.
-function M.table(rname, iter, row_fn, keep, limit)
+--- M.columns(response_name, element) -> the catalog's column headings for that
+--- OCITable element (schemas/columns.lua); errors when there is no hint. Cached by
+--- schema.plan, so this is two table lookups.
+function M.columns(rname, elem)
+  local plan = schema.plan(rname)
+  local e = plan and plan.by_name[elem]
+  local cols = e and e.columns
+  if not cols then error(rname .. "." .. elem .. ": no column hint in the catalog", 2) end
+  return cols
+end
+
+--- M.table(response_name, element, objs, row_fn, keep, limit) -> OCITable value,
+--- headed by the element's column hint, honouring the request's search criteria
+--- predicate `keep` and response_size_limit.
+function M.table(rname, elem, iter, row_fn, keep, limit)
   local rows = {}
   for o in iter do
     if not keep or keep(o) then
@@ -162,7 +173,7 @@ function M.table(rname, iter, row_fn, keep, limit)
       if limit and #rows >= limit then break end
     end
   end
-  return { headings = assert(headings[rname], rname), rows = rows }
+  return { headings = M.columns(rname, elem), rows = rows }
 end
 
 --- M.each(list) -> iterator over the array's values

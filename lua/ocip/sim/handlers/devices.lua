@@ -53,7 +53,8 @@ H["^GroupAccessDeviceGetListRequest$"] = function(ctx, req, name)
     search_criteria_exact_device_type = function(d) return d.device_type end,
   })
   local rname = name:gsub("Request", "Response")
-  return { _type = rname, accessDeviceTable = C.table(rname, C.each(g.devices.list),
+  return { _type = rname, accessDeviceTable = C.table(rname, "accessDeviceTable",
+    C.each(g.devices.list),
     function(d) return { d.device_name, d.device_type, "Unlimited", d.net_address,
       d.mac_address, "Online", d.version, d.access_device_external_id } end,
     keep, req.response_size_limit) }

@@ -36,9 +36,8 @@ H["^GroupCallPickupGetInstanceRequest$"] = function(ctx, req, name)
         u.extension }
     end
   end
-  return { _type = name:gsub("Request", "Response"), userTable = { headings = { "User Id",
-    "Last Name", "First Name", "Department", "Phone Number", "Phone Number Activated",
-    "Email Address", "Hiragana Last Name", "Hiragana First Name", "Extension" }, rows = rows } }
+  local rname = name:gsub("Request", "Response")
+  return { _type = rname, userTable = { headings = C.columns(rname, "userTable"), rows = rows } }
 end
 
 H["^GroupCallPickupDeleteInstanceRequest$"] = function(ctx, req)
@@ -81,7 +80,8 @@ H["^GroupDepartmentGetListRequest18$"] = function(ctx, req, name)
   local g, code, msg = group(ctx, req)
   if not g then return C.err(code, msg) end
   local rname = name:gsub("Request", "Response")
-  return { _type = rname, departmentTable = C.table(rname, C.each(g.departments.list),
+  return { _type = rname, departmentTable = C.table(rname, "departmentTable",
+    C.each(g.departments.list),
     function(d) return { "false", d.name, d.name .. " (" .. g.id .. ")", d.calling_line_id_name,
       d.calling_line_id_phone_number } end) }
 end
@@ -118,7 +118,7 @@ H["^GroupAdminGetListRequest$"] = function(ctx, req, name)
   local g, code, msg = group(ctx, req)
   if not g then return C.err(code, msg) end
   local rname = name:gsub("Request", "Response")
-  return { _type = rname, groupAdminTable = C.table(rname, C.each(g.admins.list),
+  return { _type = rname, groupAdminTable = C.table(rname, "groupAdminTable", C.each(g.admins.list),
     function(a) return { a.user_id, a.last_name, a.first_name, nil, a.language or "English",
       "en_US", "ISO-8859-1" } end) }
 end

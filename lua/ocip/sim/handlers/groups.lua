@@ -35,7 +35,8 @@ H["^ServiceProviderGetListRequest$"] = function(ctx, req, name)
   local want = req.is_enterprise
   local pred = function(sp) return (want == nil or sp.enterprise == want) and keep(sp) end
   local rname = name:gsub("Request", "Response")
-  return { _type = rname, serviceProviderTable = C.table(rname, C.each(ctx.state.sps.list),
+  return { _type = rname, serviceProviderTable = C.table(rname, "serviceProviderTable",
+    C.each(ctx.state.sps.list),
     function(sp) return { sp.id, sp.name, C.yn(sp.enterprise), sp.reseller_id } end, pred,
     req.response_size_limit) }
 end
@@ -78,7 +79,7 @@ H["^GroupGetListInServiceProviderRequest$"] = function(ctx, req, name)
     search_criteria_group_name = function(g) return g.name end,
   })
   local rname = name:gsub("Request", "Response")
-  return { _type = rname, groupTable = C.table(rname, C.each(sp.groups.list),
+  return { _type = rname, groupTable = C.table(rname, "groupTable", C.each(sp.groups.list),
     function(g) return { g.id, g.name, tostring(g.user_limit) } end, keep,
     req.response_size_limit) }
 end

@@ -49,7 +49,8 @@ H["^ResellerGetListRequest$"] = function(ctx, req, name)
     search_criteria_reseller_name = function(r) return r.name end,
   })
   local rname = name:gsub("Request", "Response")
-  return { _type = rname, resellerTable = C.table(rname, C.each(ctx.state.resellers.list),
+  return { _type = rname, resellerTable = C.table(rname, "resellerTable",
+    C.each(ctx.state.resellers.list),
     function(r) return { r.id, r.name, r.external_id } end, keep, req.response_size_limit) }
 end
 

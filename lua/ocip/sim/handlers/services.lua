@@ -62,7 +62,7 @@ for _, f in ipairs(FAMILIES) do
     if not g then return C.err(code, msg) end
     local rname = name:gsub("Request", "Response")
     local pred = function(s) return s.kind == kind end
-    return { _type = rname, [f.table] = C.table(rname, C.each(g.services.list), ROWS[kind],
+    return { _type = rname, [f.table] = C.table(rname, f.table, C.each(g.services.list), ROWS[kind],
       pred) }
   end
 end

@@ -95,7 +95,7 @@ local function list(ctx, req, name, sp_id, gid, field)
     if not sp then return C.err(code, msg) end
   end
   local rname = name:gsub("Request", "Response")
-  return { _type = rname, [field] = C.table(rname, st:each_user(sp_id, gid), ROWS[rname],
+  return { _type = rname, [field] = C.table(rname, field, st:each_user(sp_id, gid), ROWS[rname],
     C.filter(req, USER_CRITERIA), req.response_size_limit) }
 end
 
