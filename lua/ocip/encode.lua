@@ -131,13 +131,20 @@ local function as_request(req)
   return validate.request(req._type, req)
 end
 
+-- `<command xmlns="" xsi:type="NAME">` per request name, built once.
+local command_open = setmetatable({}, { __index = function(t, name)
+  local s = '<command xmlns="" xsi:type="' .. name .. '">'
+  t[name] = s
+  return s
+end })
+
 local function emit_command(buf, n, req)
   local name = req._type
   n = n + 1
   if req._echo then
     buf[n] = '<command xmlns="" xsi:type="' .. name .. '" echo="' .. attr(req._echo) .. '">'
   else
-    buf[n] = '<command xmlns="" xsi:type="' .. name .. '">'
+    buf[n] = command_open[name]
   end
   n = emit_record(buf, n, get_plan(name), req)
   n = n + 1; buf[n] = "</command>"
@@ -152,6 +159,9 @@ function M.command(req)
   local n = emit_command(buf, 0, r)
   return concat(buf, "", 1, n)
 end
+
+local scratch -- the buffer of the last document (see document)
+local SCRATCH_MAX = 4096
 
 --- document(requests, session_id) -> document string, or nil, err.
 -- `requests` is one request or an array of 1..15.
@@ -168,7 +178,11 @@ function M.document(requests, session_id)
   if type(session_id) ~= "string" or session_id == "" or not xml_text(session_id) then
     return nil, Error.new("usage", "session id (non-empty UTF-8 string) expected")
   end
-  local buf = { M.HEADER, '<sessionId xmlns="">', text(session_id), "</sessionId>" }
+  -- one scratch buffer for every document (encoding never yields); pieces past n
+  -- are stale and ignored, and a buffer grown by a huge document is not kept
+  local buf = scratch or {}
+  scratch = nil
+  buf[1], buf[2], buf[3], buf[4] = M.HEADER, '<sessionId xmlns="">', text(session_id), "</sessionId>"
   local n = 4
   for i = 1, count do
     local r, err = as_request(requests[i])
@@ -176,7 +190,9 @@ function M.document(requests, session_id)
     n = emit_command(buf, n, r)
   end
   n = n + 1; buf[n] = M.FOOTER
-  return concat(buf, "", 1, n)
+  local doc = concat(buf, "", 1, n)
+  if n <= SCRATCH_MAX then scratch = buf end
+  return doc
 end
 
 return M

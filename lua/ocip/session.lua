@@ -53,7 +53,7 @@ function M.new(pool, index)
     batch = opts.batch, depth = depth,
     conn = nil, session_id = nil, inflight = {}, seq = 0,
     running = false, connecting = false, waiters = {},
-    guard = nil, guard_at = math.huge, draining = false,
+    guard = nil, guard_at = math.huge, draining = false, reqs = {},
   }, Session)
 end
 
@@ -262,14 +262,18 @@ local function echo_of(self, n) return ("s%dd%d"):format(self.index, n) end
 -- Returns true; or nil, err when the connection failed (the caller calls lost(), maybe
 -- after handling an answer already in hand); or nil when the batch could not be encoded.
 function Session:write(batch)
-  local reqs = {}
+  -- the request array only lives during encode: one per session, reused
+  local reqs = self.reqs
   local deadline = math.huge
-  for i, e in ipairs(batch) do
+  local nb = #batch
+  for i = 1, nb do
+    local e = batch[i]
     reqs[i] = e.req
     if e.deadline < deadline then deadline = e.deadline end
   end
   local t_enc = PROF and core.now()
   local ok, doc, err = pcall(xml.encode, reqs, self.session_id)
+  for i = 1, nb do reqs[i] = nil end -- no reference kept to answered requests
   if PROF then prof_add("enc", core.now() - t_enc); prof_add("enc_n", 1) end
   if not ok or not doc then
     -- cannot happen with validated requests; fail them, unsent

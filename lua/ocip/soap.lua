@@ -54,18 +54,25 @@ local function as_utf8(doc)
   return nil, Error.new("usage", "soap: cannot carry a document encoded as " .. enc)
 end
 
+local text_escape, xml_unescape, xml_check_refs = core.text_escape, core.xml_unescape, core.xml_check_refs
+
 --- escape(text) -> text safe as XML character data (CR kept as a reference).
-M.escape = core.text_escape
+M.escape = function(s) return text_escape(s) end
 
 --- unescape(text) -> text with entity and character references expanded, or nil, err.
-function M.unescape(s)
-  local out, why = core.xml_unescape(s)
+function M.unescape(s, i, j)
+  local out, why = xml_unescape(s, i, j)
   if not out then return nil, Error.new("protocol", "soap: " .. why) end
   return out
 end
 
+-- Text runs at least this long (the escaped OCI document) are checked while the
+-- envelope is read but expanded only when asked for (one copy of the document).
+local LAZY = 256
+
 -- Tokenizes `xml` into a tree of elements { name = local name, qname =, attrs = {},
--- kids = {}, text = {pieces} }; returns the document root, or nil, err.
+-- kids = {}, text = {pieces} }; returns the document root, or nil, err. A piece is a
+-- string, or { xml, i, j } for a long run of escaped text (see piece_text).
 local function parse_tree(xml)
   local root = { name = "#document", kids = {}, text = {} }
   local stack = { root }
@@ -81,9 +88,15 @@ local function parse_tree(xml)
       break
     end
     if lt > pos then
-      local txt, err = M.unescape(xml:sub(pos, lt - 1))
-      if not txt then return nil, err end
-      top.text[#top.text + 1] = txt
+      if lt - pos >= LAZY then
+        local ok, why = xml_check_refs(xml, pos, lt - 1)
+        if not ok then return nil, Error.new("protocol", "soap: " .. why) end
+        top.text[#top.text + 1] = { xml, pos, lt - 1 }
+      else
+        local txt, err = M.unescape(xml, pos, lt - 1)
+        if not txt then return nil, err end
+        top.text[#top.text + 1] = txt
+      end
     end
     if xml:sub(lt, lt + 3) == "<!--" then
       local e = xml:find("-->", lt + 4, true)
@@ -115,7 +128,7 @@ local function parse_tree(xml)
         if not an then break end
         local vend = xml:find(q, vstart, true)
         if not vend then return fail("unterminated attribute") end
-        local v, err = M.unescape(xml:sub(vstart, vend - 1))
+        local v, err = M.unescape(xml, vstart, vend - 1)
         if not v then return nil, err end
         el.attrs[an] = v
         p = vend + 1
@@ -143,19 +156,38 @@ local function find(el, name)
   return nil
 end
 
+-- The text of a piece (parse_tree checked its references already); utf8_decl: with
+-- its declaration marked as in mark_utf8.
+local function piece_text(p, utf8_decl)
+  if type(p) == "string" then return p end
+  return (xml_unescape(p[1], p[2], p[3], utf8_decl))
+end
+
 -- All text of an element and its descendants.
 local function all_text(el, out)
   out = out or {}
-  for _, t in ipairs(el.text) do out[#out + 1] = t end
+  for _, t in ipairs(el.text) do out[#out + 1] = piece_text(t) end
   for _, k in ipairs(el.kids) do all_text(k, out) end
   return out
 end
 
-local function own_text(el) return table.concat(el.text) end
-
 -- The inner document as UTF-8 with its declaration saying so.
 local function mark_utf8(doc)
   return (doc:gsub("^(%s*<%?xml[^>]-encoding%s*=%s*)([\"'])[^\"']*%2", "%1%2UTF-8%2", 1))
+end
+
+-- The element's own text as the inner document, marked UTF-8 (one copy of it when
+-- it is a single run of text, the usual case).
+local function own_document(el)
+  local text = el.text
+  if #text == 1 then
+    local p = text[1]
+    if type(p) ~= "string" then return piece_text(p, true) end
+    return mark_utf8(p)
+  end
+  local parts = {}
+  for i = 1, #text do parts[i] = piece_text(text[i]) end
+  return mark_utf8(table.concat(parts))
 end
 
 -- Parses an envelope (converting it first when it declares Latin-1) down to Body.
@@ -195,15 +227,20 @@ local function extract(body, wrapper_child)
   if not el then
     return nil, Error.new("protocol", "soap: no " .. wrapper_child .. " in the envelope")
   end
-  return mark_utf8(own_text(el))
+  return own_document(el)
 end
+
+local REQUEST_OPEN = HEAD .. "<processOCIMessage" .. ENCODING_STYLE .. "><arg0" .. STRING_TYPE .. ">"
+local REQUEST_CLOSE = "</arg0></processOCIMessage>" .. TAIL
+local RESPONSE_OPEN = HEAD .. '<processOCIMessageResponse' .. ENCODING_STYLE .. '>'
+  .. '<processOCIMessageReturn' .. STRING_TYPE .. '>'
+local RESPONSE_CLOSE = "</processOCIMessageReturn></processOCIMessageResponse>" .. TAIL
 
 --- envelope(document) -> SOAP request body (UTF-8) carrying the OCI document, or nil, err.
 function M.envelope(document)
   local doc, err = as_utf8(document)
   if not doc then return nil, err end
-  return HEAD .. "<processOCIMessage" .. ENCODING_STYLE .. "><arg0" .. STRING_TYPE .. ">"
-    .. M.escape(doc) .. "</arg0></processOCIMessage>" .. TAIL
+  return text_escape(doc, REQUEST_OPEN, REQUEST_CLOSE)
 end
 
 --- parse_response(body) -> inner OCI document (UTF-8) or nil, err (faults mapped).
@@ -221,16 +258,14 @@ function M.parse_request(body)
   if not call then return nil, Error.new("protocol", "soap: no processOCIMessage in the request") end
   local arg = find(call, "arg0") or call.kids[1]
   if not arg then return nil, Error.new("protocol", "soap: processOCIMessage without argument") end
-  return mark_utf8(own_text(arg))
+  return own_document(arg)
 end
 
 --- response_envelope(document) -> SOAP response body carrying the OCI document, or nil, err.
 function M.response_envelope(document)
   local doc, err = as_utf8(document)
   if not doc then return nil, err end
-  return HEAD .. '<processOCIMessageResponse' .. ENCODING_STYLE .. '>'
-    .. '<processOCIMessageReturn' .. STRING_TYPE .. '>' .. M.escape(doc)
-    .. "</processOCIMessageReturn></processOCIMessageResponse>" .. TAIL
+  return text_escape(doc, RESPONSE_OPEN, RESPONSE_CLOSE)
 end
 
 --- fault_envelope(code, message) -> SOAP fault body: faultcode soapenv:Server,

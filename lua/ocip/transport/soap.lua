@@ -46,21 +46,38 @@ function T:send(document)
   return true
 end
 
+-- The options of core.http_request for this transport, built once and reused for
+-- every POST (http_request reads them before it waits); headers change with the cookie.
+local function request_options(self)
+  local r = self.request
+  if not r then
+    r = {
+      url = self.url, method = "POST", headers = nil, body = nil, timeout = nil,
+      ca_file = self.tls.ca_file, ca_path = self.tls.ca_path,
+      cert_file = self.tls.cert_file, key_file = self.tls.key_file,
+      insecure = self.tls.insecure, max_size = self.max_document,
+    }
+    self.request = r
+  end
+  if self.headers_cookie ~= self.cookie or not r.headers then
+    local headers = {
+      ["Content-Type"] = "text/xml; charset=utf-8",
+      ["SOAPAction"] = '""',
+    }
+    if self.cookie then headers["Cookie"] = "JSESSIONID=" .. self.cookie end
+    r.headers, self.headers_cookie = headers, self.cookie
+  end
+  return r
+end
+
 function T:post(document, timeout)
   local body, err = soap.envelope(document)
   if not body then return nil, err end
-  local headers = {
-    ["Content-Type"] = "text/xml; charset=utf-8",
-    ["SOAPAction"] = '""',
-  }
-  if self.cookie then headers["Cookie"] = "JSESSIONID=" .. self.cookie end
+  local opts = request_options(self)
+  opts.body, opts.timeout = body, timeout or self.timeout
   local res
-  res, err = core.http_request {
-    url = self.url, method = "POST", headers = headers, body = body,
-    timeout = timeout or self.timeout, ca_file = self.tls.ca_file, ca_path = self.tls.ca_path,
-    cert_file = self.tls.cert_file, key_file = self.tls.key_file,
-    insecure = self.tls.insecure, max_size = self.max_document,
-  }
+  res, err = core.http_request(opts)
+  opts.body = nil -- not kept alive until the next POST
   if not res then return nil, err end
   local cookie = soap.cookie_from(res.headers)
   if cookie and cookie ~= self.cookie then
