@@ -32,6 +32,7 @@ typedef struct {
     lframe *frames;    /* frames[0] is the result itself */
     int table_off;     /* offset of the innermost OCITable frame, 0 when none */
     int nresponses;
+    int row_cols;      /* values in the current table's last row; -1 before its first */
 } lsink;
 
 typedef struct {
@@ -44,6 +45,7 @@ typedef struct {
     char msg[256];
 } decoder;
 
+#define ROW_PRESIZE_MAX 64
 #define AT(s, off) ((s)->base + (off))
 #define TOP(s) ((s)->frames[(s)->nframes - 1])
 
@@ -238,6 +240,7 @@ static int s_table_begin(void *ud, const char *key, size_t klen, unsigned flags)
     lsink *s = ud;
     lua_State *L = s->L;
     if (!lua_checkstack(L, 8)) return -1;
+    s->row_cols = -1;
     lua_newtable(L);           /* the records */
     lua_pushvalue(L, -1);
     store(s, key, klen, flags);
@@ -268,7 +271,12 @@ static int s_row_begin(void *ud) {
     lsink *s = ud;
     lua_State *L = s->L;
     int t = AT(s, s->table_off);
-    lua_createtable(L, 0, (int)lua_rawlen(L, AT(s, s->table_off + 1)));
+    /* Pre-size like the previous row (the first: like the headings), bounded:
+     * a wide heading list followed by empty rows must not cost memory per row. */
+    lua_Integer want = s->row_cols >= 0 ? s->row_cols
+                                        : (lua_Integer)lua_rawlen(L, AT(s, s->table_off + 1));
+    lua_createtable(L, 0, (int)(want < ROW_PRESIZE_MAX ? want : ROW_PRESIZE_MAX));
+    s->row_cols = 0;
     lua_pushvalue(L, -1);
     lua_rawseti(L, t, (lua_Integer)lua_rawlen(L, t) + 1);
     return push_frame(s, lua_gettop(L) - s->base, 0);
@@ -277,6 +285,7 @@ static int s_row_begin(void *ud) {
 static int s_col(void *ud, size_t index, const char *p, size_t n) {
     lsink *s = ud;
     lua_State *L = s->L;
+    s->row_cols++;
     lua_rawgeti(L, AT(s, s->table_off + 1), (lua_Integer)index + 1);
     lua_pushlstring(L, p, n);
     lua_rawset(L, -3);

@@ -355,10 +355,16 @@ static int l_multi_gc(lua_State *L) {
         r->m = NULL;
         ocip_wake(r->w, push_result, r);
     }
+    /* Stop polling before curl closes its cached sockets: a uv_poll must not
+     * outlive its descriptor. Unassigned first, so that cleanup's REMOVE
+     * callbacks find no poll to close twice. */
+    while (m->polls) {
+        lc.multi_assign(m->multi, m->polls->fd, NULL);
+        poll_close(m, m->polls);
+    }
     lc.multi_cleanup(m->multi);
     lc.global_cleanup();
     m->multi = NULL;
-    while (m->polls) poll_close(m, m->polls);
     uv_timer_stop(&m->timer);
     uv_close((uv_handle_t *)&m->timer, on_handle_closed);
     m->closing = 1;

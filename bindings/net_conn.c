@@ -56,8 +56,8 @@ static int l_write(lua_State *L) {
     if (c->write_err[0]) return ocip_fail(L, "closed", "%s", c->write_err);
     if (len == 0) { lua_pushboolean(L, 1); return 1; }
     if (c->queued + len > c->max_queue)
-        return ocip_fail(L, "limit", "write queue full: %zu bytes waiting for the peer (max_queue %zu)",
-                         c->queued, c->max_queue);
+        return ocip_fail(L, "limit", "write queue full: %I bytes waiting for the peer (max_queue %I)",
+                         (lua_Integer)c->queued, (lua_Integer)c->max_queue);
     int rc;
     if (c->tls) {
         if (ocip_tls_write(c->tls, p, len) != OCIP_TLS_OK) return ocip_fail(L, "tls", "%s", ocip_tls_error(c->tls));

@@ -72,6 +72,9 @@ void net_close_timer(net_conn *c) {
 /* A one-shot timer (replacing any previous one); ref'd only when it guards a wait. */
 static void start_timer(net_conn *c, double seconds, uv_timer_cb cb, int keep_alive) {
     net_close_timer(c);
+    /* beyond 1e9 s (and inf, NaN): no deadline; converting such a double would be UB */
+    if (!(seconds < 1e9)) return;
+    if (!(seconds > 0)) seconds = 0;
     uv_timer_t *t = malloc(sizeof *t);
     if (!t) return; /* no deadline rather than a crash; the wait can still be cancelled */
     uv_timer_init(c->uv, t);
@@ -358,7 +361,9 @@ static void on_deadline(uv_timer_t *t) {
         handshake_failed(c, "timeout", "TLS handshake timed out");
     else if (c->state == C_CLOSED)
         net_close_tcp(c); /* queued writes did not drain in time */
-    net_close_timer(c);
+    /* the handlers above may have replaced the timer (a close starts its grace
+     * timer): only this one is done */
+    if (c->timer == t) net_close_timer(c);
 }
 
 void net_conn_set_deadline(net_conn *c, double seconds) {

@@ -63,6 +63,8 @@ static void watch_close(watch_ud *u) {
     if (!s) return;
     u->s = NULL;
     if (s->w) wait_cancel(s);
+    /* handle_closed frees s after the last handle; with none open, nothing will */
+    if (s->open_handles == 0) { free(s); return; }
     for (int i = 0; i < s->n; i++) uv_close((uv_handle_t *)&s->h[i], handle_closed);
 }
 
@@ -81,11 +83,11 @@ static int l_watch(lua_State *L) {
         int num = 0;
         for (size_t k = 0; name && k < sizeof SIGS / sizeof SIGS[0]; k++)
             if (strcmp(SIGS[k].name, name) == 0) num = SIGS[k].num;
-        lua_pop(L, 1);
-        if (!num || s->n == MAX_SIGS) {
+        if (!num || s->n == MAX_SIGS) { /* the name stays on the stack for the message */
             watch_close(u);
             return luaL_error(L, "ocip: unsupported signal %s", name ? name : "?");
         }
+        lua_pop(L, 1);
         uv_signal_init(ocip_loop_uv(lp), &s->h[s->n]);
         s->h[s->n].data = s;
         s->open_handles++;

@@ -46,7 +46,7 @@ static int l_xml_text(lua_State *L) {
         size_t k = utf8_next(s + i, n - i, &cp);
         if (k == 0) {
             lua_pushboolean(L, 0);
-            lua_pushfstring(L, "invalid UTF-8 at byte %d", (int)i + 1);
+            lua_pushfstring(L, "invalid UTF-8 at byte %I", (lua_Integer)i + 1);
             return 2;
         }
         if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE || cp == 0xFFFF) {

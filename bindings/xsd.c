@@ -28,7 +28,18 @@ typedef struct {
     char first[512];
     int count;
     xmlParserCtxtPtr pc; /* streaming validation: errors carry no line, the parser knows it */
+    int doctype;         /* the document had a DOCTYPE: refused, parsing stopped there */
 } err_sink;
+
+/* A DOCTYPE (internal subset or not) is refused before any of it is processed,
+ * as the decoder does: no entity declarations, no external DTD. */
+static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *ext, const xmlChar *sys) {
+    (void)name; (void)ext; (void)sys;
+    xmlParserCtxtPtr pc = ctx;
+    err_sink *s = pc->_private;
+    s->doctype = 1;
+    xmlStopParser(pc);
+}
 
 static void on_error(void *ud, ocip_xml_error e) {
     err_sink *s = ud;
@@ -115,9 +126,13 @@ static int l_xsd_validate(lua_State *L) {
     xmlSchemaPtr schema = get_schema(L, path);
     if (!schema) return 2;
 
-    err_sink sink = {.first = "", .count = 0, .pc = NULL};
+    err_sink sink = {.first = "", .count = 0, .pc = NULL, .doctype = 0};
     xmlParserCtxtPtr pc = xmlCreateMemoryParserCtxt(doc, (int)len);
     sink.pc = pc;
+    if (pc) {
+        pc->_private = &sink;
+        pc->sax->internalSubset = on_doctype; /* before the plug, which forwards it */
+    }
     xmlSchemaValidCtxtPtr vc = pc ? xmlSchemaNewValidCtxt(schema) : NULL;
     if (!vc) {
         if (pc) xmlFreeParserCtxt(pc);
@@ -141,6 +156,10 @@ static int l_xsd_validate(lua_State *L) {
                  e && e->message ? e->message : "?");
         size_t n = strlen(perr);
         while (n > 0 && perr[n - 1] == '\n') perr[--n] = '\0';
+    }
+    if (sink.doctype) {
+        well_formed = 0;
+        snprintf(perr, sizeof perr, "DOCTYPE is not allowed in an OCI-P document");
     }
     int valid = well_formed && sink.count == 0 && xmlSchemaIsValid(vc);
     if (pc->myDoc) xmlFreeDoc(pc->myDoc);

@@ -79,6 +79,7 @@ int ocip_dec_reset(ocip_dec *d, void *ud) {
     d->depth = 0;
     d->text.len = d->keys.len = d->hkeys.len = 0;
     d->nheadings = 0;
+    memset(d->hset, 0, sizeof d->hset);
     d->ascii = 0;
     d->msg[0] = '\0';
     return 0;

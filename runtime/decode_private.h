@@ -36,6 +36,16 @@ typedef struct {
 
 typedef struct { char *p; size_t len, cap; } buf;
 
+/* A table's heading keys are kept unique through a hash set over d->hkeys, so a
+ * document full of equal or generated headings costs linear time. Columns are
+ * capped: a wider table is refused as a limit, which also bounds the set. */
+#define HEAD_MAX 1024u
+#define HEAD_SLOTS 2048u /* power of two, >= 2 * HEAD_MAX */
+typedef struct {
+    uint32_t off;  /* 1 + the key's offset in d->hkeys; 0: empty slot */
+    uint32_t next; /* next duplicate suffix to try with this key as the base */
+} head_slot;
+
 /* Child lookups hit a small direct-mapped cache keyed by (parent type, element
  * name as interned by the parser's dictionary, which lives as long as the
  * context). A hit is verified against the particle's name, so a stale entry can
@@ -67,6 +77,7 @@ struct ocip_dec {
     buf keys;                /* keys of frames whose name is not in the catalog */
     buf hkeys;               /* current table: heading keys, NUL-separated */
     size_t nheadings;
+    head_slot hset[HEAD_SLOTS]; /* current table's heading keys */
     uint32_t table_type;     /* OCITable's type index (OCIP_NONE when absent) */
     uint32_t any_type;       /* xs:anyType: element declared without a type */
     lookup_slot lookup[LOOKUP_SLOTS];

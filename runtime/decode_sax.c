@@ -77,25 +77,49 @@ static unsigned field_count(const ocip_dec *d, uint32_t t) {
 
 /* ---- tables ----------------------------------------------------------- */
 
-/* Gives column `nheadings` its record key (unique within the table) and reports it. */
+/* The set slot holding `key`, or the empty slot where it would go. */
+static head_slot *head_find(ocip_dec *d, const char *key, size_t n) {
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)key[i]) * 16777619u;
+    for (uint32_t i = h & (HEAD_SLOTS - 1);; i = (i + 1) & (HEAD_SLOTS - 1)) {
+        head_slot *e = &d->hset[i];
+        if (e->off == 0 || strcmp(d->hkeys.p + e->off - 1, key) == 0) return e;
+    }
+}
+
+/* Gives column `nheadings` its record key (unique within the table) and reports it.
+ * A clash gets the first free suffix _2, _3, ... counted per base key, so
+ * repeated headings do not rescan earlier suffixes. */
 static int add_heading(ocip_dec *d, const char *text, size_t n) {
     char key[KEY_MAX];
     size_t idx = d->nheadings;
+    if (idx >= HEAD_MAX) {
+        char m[32];
+        snprintf(m, sizeof m, "%u", HEAD_MAX);
+        dec_fail(d, OCIP_DEC_LIMIT, "table has more than %s columns", m);
+        return -1;
+    }
     size_t kn = text ? ocip_dec_heading_key(text, n, key, sizeof key - 16) : 0;
     if (kn == 0) kn = (size_t)snprintf(key, sizeof key, "col_%zu", idx + 1);
     size_t base = kn;
-    for (unsigned dup = 2;; dup++) {
-        const char *p = d->hkeys.p;
-        int clash = 0;
-        for (size_t i = 0; i < idx && !clash; i++, p += strlen(p) + 1)
-            clash = strcmp(p, key) == 0;
-        if (!clash) break;
-        kn = base + (size_t)snprintf(key + base, sizeof key - base, "_%u", dup);
+    head_slot *e = head_find(d, key, kn);
+    if (e->off != 0) {
+        head_slot *b = e;
+        uint32_t dup = b->next ? b->next : 2;
+        for (;; dup++) {
+            kn = base + (size_t)snprintf(key + base, sizeof key - base, "_%u", (unsigned)dup);
+            e = head_find(d, key, kn);
+            if (e->off == 0) break;
+        }
+        b->next = dup + 1;
     }
+    uint32_t off = (uint32_t)d->hkeys.len;
     if (dec_buf_add(&d->hkeys, key, kn + 1) != 0) {
         dec_fail(d, OCIP_DEC_NOMEM, "out of memory%s", NULL);
         return -1;
     }
+    e->off = off + 1;
+    e->next = 0;
     d->nheadings++;
     return SINK(d, heading, idx, text, text ? n : 0, key, kn);
 }
@@ -201,6 +225,7 @@ static void child_of_complex(ocip_dec *d, frame *f, uint32_t parent, const char 
         f->kind = F_TABLE;
         d->hkeys.len = 0;
         d->nheadings = 0;
+        memset(d->hset, 0, sizeof d->hset);
         SINK(d, table_begin, f->ckey, f->klen, (unsigned)f->flags);
         return;
     }
@@ -291,6 +316,12 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
         break;
     case F_ROW:
         if (strcmp(name, "col") == 0) {
+            if (up->col >= HEAD_MAX) {
+                char m[32];
+                snprintf(m, sizeof m, "%u", HEAD_MAX);
+                dec_fail(d, OCIP_DEC_LIMIT, "table row has more than %s columns", m);
+                return;
+            }
             f->kind = F_COL;
             f->col = up->col++;
         } else {

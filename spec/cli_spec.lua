@@ -117,6 +117,31 @@ describe("ocip send (offline)", function()
   end)
 end)
 
+describe("profile files", function()
+  for _, case in ipairs {
+    { "a syntax error", 'host = "h"\npassword = "' .. PASSWORD .. '\n', "line 2" },
+    { "a runtime error", 'host = "h"\npassword = "' .. PASSWORD .. '"\nerror(password)\n', "line 3" },
+  } do
+    it("reports " .. case[1] .. " with path and line, never the file's content", function()
+      local path = os.tmpname()
+      local f = assert(io.open(path, "w"))
+      f:write(case[2])
+      f:close()
+      local r, err = require("ocip.profile").load_file(path, true)
+      local out, code, stderr = helpers.exec("env -u OCIP_PASSWORD OCIP_PROFILE=" .. q(path) .. " "
+        .. HOST .. " send UserGetRequest23V2 user_id=x")
+      os.remove(path)
+      assert.is_nil(r)
+      assert.equal("usage", err.kind)
+      assert.truthy(err.message:find(path, 1, true), err.message)
+      assert.matches(case[3], err.message)
+      assert.is_nil(err.message:find(PASSWORD:sub(1, 6), 1, true), err.message)
+      assert.is_not.equal(0, code)
+      assert.is_nil((out .. stderr):find(PASSWORD:sub(1, 6), 1, true), out .. stderr)
+    end)
+  end
+end)
+
 describe("ocip send (simulator)", function()
   local sim
   local outputs = {}

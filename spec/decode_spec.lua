@@ -303,6 +303,50 @@ describe("decoder", function()
     end)
   end)
 
+  describe("resource bounds", function()
+    local function table_doc(inner)
+      return doc1("GroupGetListInServiceProviderResponse", "<groupTable>" .. inner .. "</groupTable>")
+    end
+
+    it("handles many duplicate headings quickly, or refuses them as a limit", function()
+      local doc = table_doc(string.rep("<colHeading>a</colHeading>", 4000))
+      local t0 = os.clock()
+      local r, err = core.decode(doc)
+      assert.is_true(os.clock() - t0 < 0.5)
+      if not r then assert.equal("limit", err.kind) end
+    end)
+
+    it("handles a row with very many columns quickly, or refuses it as a limit", function()
+      local doc = table_doc("<row>" .. string.rep("<col/>", 80000) .. "</row>")
+      local t0 = os.clock()
+      local r, err = core.decode(doc)
+      assert.is_true(os.clock() - t0 < 0.5)
+      if not r then assert.equal("limit", err.kind) end
+    end)
+
+    it("keeps duplicate heading keys unique", function()
+      local r = decode1("GroupGetListInServiceProviderResponse", "<groupTable>"
+        .. "<colHeading>a</colHeading><colHeading>a</colHeading><colHeading>a_2</colHeading>"
+        .. "<colHeading>a</colHeading><row><col>1</col><col>2</col><col>3</col><col>4</col></row>"
+        .. "</groupTable>")
+      local row = r.group_table[1]
+      assert.same({ a = "1", a_2 = "2", a_2_2 = "3", a_3 = "4" }, row)
+    end)
+
+    it("does not pre-size empty rows to a wide heading list", function()
+      local doc = table_doc("<row>" .. string.rep("<col/>", 1000) .. "</row>"
+        .. string.rep("<row/>", 10000))
+      collectgarbage()
+      collectgarbage("stop")
+      local before = collectgarbage("count")
+      local r = core.decode(doc)
+      local grown = collectgarbage("count") - before
+      collectgarbage("restart")
+      assert.is_truthy(r)
+      assert.is_true(grown < 16 * 1024, ("grew %d KiB"):format(grown // 1)) -- KiB
+    end)
+  end)
+
   describe("failures", function()
     local function fails(kind, pattern, ...)
       local r, err = core.decode(...)

@@ -359,6 +359,21 @@ describe("ocip.soap", function()
     assert.is_nil((soap.parse_response(nil)))
   end)
 
+  it("bounds the memory an envelope full of elements or text pieces can cost", function()
+    for _, filler in ipairs { "<a/>", "x<!---->", "<b>" } do
+      local body = "<Envelope><Body>" .. string.rep(filler, 250000) .. "</Body></Envelope>"
+      collectgarbage()
+      collectgarbage("stop")
+      local before = collectgarbage("count")
+      local r, err = soap.parse_response(body)
+      local grown = collectgarbage("count") - before
+      collectgarbage("restart")
+      assert.is_nil(r)
+      assert.is_true(err.kind == "limit" or err.kind == "protocol", filler)
+      assert.is_true(grown < 8 * 1024, ("%s: grew %d KiB"):format(filler, grown // 1))
+    end
+  end)
+
   it("escapes and unescapes text exactly once, keeping CR and rejecting bad references", function()
     assert.equal("a&amp;lt;b&gt;&lt;&#13;\n", soap.escape("a&lt;b><\r\n"))
     assert.equal("a&lt;b><\r\n", assert(soap.unescape(soap.escape("a&lt;b><\r\n"))))

@@ -278,6 +278,35 @@ describe("core.tcp_connect / tcp_listen", function()
     end)
   end)
 
+  it("returns nil, limit (does not raise) when a write would exceed max_queue", function()
+    run(10, function()
+      local srv <close> = listen({ mode = "raw" })
+      local c, s = pair(srv, { mode = "raw", max_queue = 1024 })
+      local _pair <close> = closing(c, s)
+      local big = string.rep("x", 1 << 20)
+      local err
+      for _ = 1, 64 do
+        local ok, r, e = pcall(c.write, c, big)
+        assert.is_true(ok, tostring(r))
+        if not r then err = e break end
+      end
+      assert.is_truthy(err)
+      assert.equal("limit", err.kind)
+      assert.matches("max_queue 1024", err.message)
+    end)
+  end)
+
+  it("treats huge or infinite timeouts as no deadline", function()
+    run(10, function()
+      local srv <close> = listen()
+      for _, secs in ipairs { math.huge, 1e300, 2^63 } do
+        local c, err = connect(srv, { timeout = secs })
+        assert.is_truthy(c, tostring(err))
+        c:close()
+      end
+    end)
+  end)
+
   it("refuses to wait outside a task", function()
     -- a plain coroutine is not a task (the host runs specs inside one)
     local ok, err = coroutine.wrap(function()

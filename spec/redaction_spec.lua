@@ -34,6 +34,41 @@ describe("ocip.log.redact", function()
     assert.equal("x *** y", log.redact("x a.%b y", { "a.%b" }))
   end)
 
+  it("masks a secret with ' and & in the forms the encoder and the SOAP body use", function()
+    local pw = "a'&b<c"
+    local core = ocip.core
+    local doc_text = core.xml_escape(pw, false)        -- a'&amp;b&lt;c
+    local soap_text = core.text_escape(doc_text)       -- a'&amp;amp;b&amp;lt;c
+    for _, line in ipairs {
+      "<password>" .. doc_text .. "</password> summary: " .. doc_text,
+      "&lt;password&gt;" .. soap_text .. "&lt;/password&gt; again " .. soap_text,
+      'attr x="' .. core.xml_escape(pw, true) .. '"',
+      "raw " .. pw,
+    } do
+      local out = log.redact(line, { pw })
+      for _, form in ipairs { pw, doc_text, soap_text, core.xml_escape(pw, true) } do
+        assert.is_nil(out:find(form, 1, true), line .. " -> " .. out)
+      end
+    end
+  end)
+
+  it("masks an escaped secret element nested in another escaped element", function()
+    local out = log.redact("&lt;a&gt;&lt;password&gt;hunter2&lt;/password&gt;&lt;/a&gt;")
+    assert.is_nil(out:find("hunter2", 1, true), out)
+  end)
+
+  it("redacts long trace lines in linear time", function()
+    for _, line in ipairs {
+      "<x>" .. string.rep("&lt;a", 20000) .. "</x>",
+      "<x>" .. string.rep("&lt;password", 20000) .. "</x>",
+      "<x>" .. string.rep("&lt;password&gt;", 20000) .. "</x>",
+    } do
+      local t0 = os.clock()
+      log.redact(line, { "pw" })
+      assert.is_true(os.clock() - t0 < 0.5, ("%d bytes took %.2fs"):format(#line, os.clock() - t0))
+    end
+  end)
+
   it("levels filter; unknown levels are an error", function()
     local lines = {}
     local l = log.bind(log.fn(function(lv, line) lines[#lines + 1] = lv .. " " .. line end, "info"), { "pw" })

@@ -65,12 +65,38 @@ describe("repl history", function()
     assert.is_false(history.keep('connect{ password = "x" }'))
     assert.is_false(history.keep("   "))
     assert.is_true(history.keep("1 + 1"))
+    for _, secret in ipairs {
+      'c:UserPortalPasscodeModifyRequest{user_id="u1", new_passcode="4321"}',
+      'c:UserModifyRequest22{user_id="u1", pin="4321"}',
+      "x.newPin = 1", "set PIN 4321", "{ pin_code = 1 }",
+    } do
+      assert.is_false(history.keep(secret), secret)
+    end
+    assert.is_true(history.keep("spinner(pinned)"))
     local path = os.tmpname()
     os.remove(path)
     assert(history.append(path, "function f()\n  return '\\n'\nend"))
     assert(history.append(path, "f()"))
     assert.are.same({ "function f()\n  return '\\n'\nend", "f()" }, history.load(path))
     os.remove(path)
+  end)
+
+  it("creates the history file with mode 0600, whatever the umask", function()
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -m 700 " .. q(dir)))
+    local path = dir .. "/hist"
+    -- no chmod afterwards (a window where others could open it): the mode is set at creation
+    local execute = os.execute
+    os.execute = function() return nil end -- luacheck: ignore
+    local ok, err = pcall(history.append, path, "1 + 1")
+    os.execute = execute -- luacheck: ignore
+    assert(ok and err, tostring(err))
+    local p = assert(io.popen("stat -c %a " .. q(path)))
+    local mode = p:read("l")
+    p:close()
+    os.execute("rm -rf " .. q(dir))
+    assert.equal("600", mode)
   end)
 end)
 

@@ -406,3 +406,52 @@ describe("ocip sim lifecycle", function()
     assert.matches("^ocip sim ready tcp=127%.0%.0%.1:%d+ .*admin=admin", out)
   end)
 end)
+
+describe("ocip sim SOAP requests", function()
+  local function raw_request(sim, head)
+    local c = assert(core.tcp_connect { host = "127.0.0.1", port = sim.soap_port, mode = "raw",
+      timeout = 2 })
+    assert(c:write("POST /webservice/services/ProvisioningService HTTP/1.1\r\nHost: x\r\n" .. head .. "\r\nab"))
+    local got = {}
+    while true do
+      local chunk = c:read()
+      if not chunk then break end
+      got[#got + 1] = chunk
+    end
+    c:close()
+    return table.concat(got)
+  end
+
+  it("answers 400 to a Content-Length that is not a plain integer and keeps serving", function()
+    if net_only() then return end
+    S.run(10, function()
+      local sim = ocip.sim.start { tcp_port = false, soap_port = 0 }
+      for _, bad in ipairs { "1.5", "-1", "0x2", "1e1", " 2 2", "" } do
+        local reply = raw_request(sim, "Content-Length: " .. bad .. "\r\n")
+        assert.is_truthy(reply:match("^HTTP/1%.1 400 "), bad .. ": " .. reply)
+      end
+      core.sleep(0.05)
+      assert.is_nil(next(sim.conns))
+      -- still serving: a well-formed request on a fresh connection gets its answer
+      local reply = raw_request(sim, "Content-Length: 2\r\nConnection: close\r\n")
+      assert.matches("^HTTP/1%.1 500 ", reply)
+      sim.stop()
+    end)
+  end)
+
+  it("forgets idle SOAP sessions instead of keeping one per cookie forever", function()
+    if net_only() then return end
+    S.run(20, function()
+      local sim = ocip.sim.start { tcp_port = false, soap_port = 0 }
+      sim.soap_idle = 0 -- every session that is not logged in counts as idle at once
+      for _ = 1, 300 do
+        local reply = raw_request(sim, "Content-Length: 2\r\nConnection: close\r\n")
+        assert.matches("^HTTP/1%.1 500 ", reply)
+      end
+      local n = 0
+      for _ in pairs(sim.soap_sessions) do n = n + 1 end
+      assert.is_true(n <= 100, n .. " sessions kept")
+      sim.stop()
+    end)
+  end)
+end)

@@ -307,3 +307,25 @@ describe("XSD validation of every request", function()
     assert.are.equal(commands, documents)
   end)
 end)
+
+describe("core.xsd_validate", function()
+  it("refuses a document with a DOCTYPE, like the decoder", function()
+    local root = schema_root()
+    if not root then pending("XSD release not found (OCIP_SCHEMA_DIR)") return end
+    local body = '<BroadsoftDocument protocol="OCI" xmlns="C" '
+      .. 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><sessionId xmlns="">s</sessionId>'
+      .. '<command xsi:type="LogoutRequest" xmlns=""><userId>u</userId></command></BroadsoftDocument>'
+    local plain = '<?xml version="1.0" encoding="ISO-8859-1"?>' .. body
+    assert.is_true((core.xsd_validate(root, plain)))
+    for _, doctype in ipairs {
+      '<!DOCTYPE BroadsoftDocument>',
+      '<!DOCTYPE BroadsoftDocument [<!ENTITY e "x">]>',
+      '<!DOCTYPE BroadsoftDocument SYSTEM "file:///etc/passwd">',
+    } do
+      local ok, why = core.xsd_validate(root, '<?xml version="1.0" encoding="ISO-8859-1"?>'
+        .. doctype .. body)
+      assert.is_false(ok, doctype)
+      assert.matches("DOCTYPE", why)
+    end
+  end)
+end)

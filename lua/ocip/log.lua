@@ -44,16 +44,42 @@ end
 
 local MASK = "***"
 
+-- &lt;password&gt;secret&lt;/ (a document escaped inside a SOAP body): found with
+-- plain searches, so a long line costs linear time. Once no "&gt;" (or "&lt;/") is
+-- left after a point, none is left after any later point either: stop there.
+local function mask_escaped(text)
+  local out, from, pos = {}, 1, 1
+  while true do
+    local lt = text:find("&lt;", pos, true)
+    if not lt then break end
+    local name, after = text:match("^([%w_%.%-:]+)()", lt + 4)
+    if not name or not secret_name(name) then
+      pos = lt + 4
+    else
+      local gt = text:find("&gt;", after, true)
+      if not gt then break end
+      if text:sub(gt - 1, gt - 1) == "/" then -- <password/>: nothing inside
+        pos = gt + 4
+      else
+        local close = text:find("&lt;/", gt + 4, true)
+        if not close then break end
+        out[#out + 1] = text:sub(from, gt + 3)
+        out[#out + 1] = MASK
+        from, pos = close, close + 5
+      end
+    end
+  end
+  if from == 1 then return text end
+  out[#out + 1] = text:sub(from)
+  return table.concat(out)
+end
+
 local function mask_elements(text)
   -- <x:password attr="...">secret</
   text = text:gsub("(<([%w_%.%-:]+)([^<>]*)>)([^<]*)(</)", function(open, name, attrs, _, close)
     if attrs:sub(-1) ~= "/" and secret_name(name) then return open .. MASK .. close end
   end)
-  -- &lt;password&gt;secret&lt;/  (a document escaped inside a SOAP body)
-  text = text:gsub("(&lt;([%w_%.%-:]+)(.-)&gt;)(.-)(&lt;/)", function(open, name, attrs, _, close)
-    if attrs:sub(-1) ~= "/" and secret_name(name) then return open .. MASK .. close end
-  end)
-  return text
+  return mask_escaped(text)
 end
 
 local function plain_pattern(s)
@@ -63,6 +89,38 @@ end
 local function xml_escape(s)
   return (s:gsub("[&<>\"']", { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;",
     ['"'] = "&quot;", ["'"] = "&apos;" }))
+end
+
+-- Every form a secret can take in a trace: raw; as the encoder writes it into a
+-- document (text or attribute: core.xml_escape, which leaves ' alone in text); that
+-- escaped again for a SOAP body (core.text_escape); and the fully escaped forms.
+-- Longest first, so that no form is left half-masked by a shorter one.
+local function secret_forms(s)
+  local seen, forms = {}, {}
+  local function add(f)
+    if type(f) == "string" and f ~= "" and not seen[f] then seen[f] = true; forms[#forms + 1] = f end
+  end
+  local function try(fn, ...)
+    if not fn then return nil end
+    local ok, r = pcall(fn, ...)
+    return ok and r or nil
+  end
+  local core = package.loaded["ocip.core"] or select(2, pcall(require, "ocip.core"))
+  core = type(core) == "table" and core or {}
+  local once = xml_escape(s)
+  local docs = { once, try(core.xml_escape, s, false), try(core.xml_escape, s, true) }
+  add(s)
+  for i = 1, #docs do
+    local d = docs[i]
+    if d then
+      add(d)
+      add(xml_escape(d))
+      add(try(core.text_escape, d))
+    end
+  end
+  add(try(core.text_escape, s))
+  table.sort(forms, function(a, b) return #a > #b end)
+  return forms
 end
 
 --- ocip.log.redact(text, secrets?) -> text with every secret masked.
@@ -76,10 +134,8 @@ function M.redact(text, secrets)
     for i = 1, #secrets do
       local s = secrets[i]
       if type(s) == "string" and s ~= "" then
-        local once = xml_escape(s)
-        local forms = { s, once, xml_escape(once) }
-        for j = #forms, 1, -1 do
-          text = text:gsub(plain_pattern(forms[j]), MASK)
+        for _, form in ipairs(secret_forms(s)) do
+          text = text:gsub(plain_pattern(form), MASK)
         end
       end
     end

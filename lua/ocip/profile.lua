@@ -107,9 +107,15 @@ function M.load_file(path, required)
   f:close()
   local env = {}
   local chunk, err = load(text, "@" .. path, "t", env)
-  if not chunk then return usage("profile " .. path .. ": " .. err) end
+  -- Lua's messages quote the source near the error ("unfinished string near
+  -- '"s3cr3t..."), which may be the password: keep only where it is.
+  local function where(msg)
+    local line = type(msg) == "string" and msg:match(":(%d+):")
+    return line and (" line " .. line) or ""
+  end
+  if not chunk then return usage("profile " .. path .. ": syntax error on" .. where(err)) end
   local ok, r = pcall(chunk)
-  if not ok then return usage("profile " .. path .. ": " .. tostring(r)) end
+  if not ok then return usage("profile " .. path .. ": error while running it, at" .. where(r)) end
   if type(r) == "table" then return r end
   return env
 end

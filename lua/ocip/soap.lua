@@ -70,6 +70,11 @@ end
 -- envelope is read but expanded only when asked for (one copy of the document).
 local LAZY = 256
 
+-- A SOAP envelope has a handful of elements around one run of text: more elements,
+-- text pieces or nesting than this is refused (a table per node would otherwise
+-- let a large body cost many times its size in memory).
+local MAX_ELEMENTS, MAX_PIECES, MAX_DEPTH = 1000, 10000, 64
+
 -- Tokenizes `xml` into a tree of elements { name = local name, qname =, attrs = {},
 -- kids = {}, text = {pieces} }; returns the document root, or nil, err. A piece is a
 -- string, or { xml, i, j } for a long run of escaped text (see piece_text).
@@ -80,6 +85,10 @@ local function parse_tree(xml)
   local function fail(msg)
     return nil, Error.new("protocol", "soap: malformed envelope (" .. msg .. ")")
   end
+  local elements, pieces = 0, 0
+  local function too_many(what, max)
+    return nil, Error.new("limit", ("soap: envelope has more than %d %s"):format(max, what))
+  end
   while pos <= n do
     local lt = xml:find("<", pos, true)
     local top = stack[#stack]
@@ -88,6 +97,8 @@ local function parse_tree(xml)
       break
     end
     if lt > pos then
+      pieces = pieces + 1
+      if pieces > MAX_PIECES then return too_many("text pieces", MAX_PIECES) end
       if lt - pos >= LAZY then
         local ok, why = xml_check_refs(xml, pos, lt - 1)
         if not ok then return nil, Error.new("protocol", "soap: " .. why) end
@@ -105,6 +116,8 @@ local function parse_tree(xml)
     elseif xml:sub(lt, lt + 8) == "<![CDATA[" then
       local e = xml:find("]]>", lt + 9, true)
       if not e then return fail("unterminated CDATA") end
+      pieces = pieces + 1
+      if pieces > MAX_PIECES then return too_many("text pieces", MAX_PIECES) end
       top.text[#top.text + 1] = xml:sub(lt + 9, e - 1)
       pos = e + 3
     elseif xml:sub(lt, lt + 1) == "<?" then
@@ -122,6 +135,9 @@ local function parse_tree(xml)
     else
       local qname, p = xml:match("^<([^%s/>]+)()", lt)
       if not qname then return fail("bad start tag") end
+      elements = elements + 1
+      if elements > MAX_ELEMENTS then return too_many("elements", MAX_ELEMENTS) end
+      if #stack > MAX_DEPTH then return too_many("levels of nesting", MAX_DEPTH) end
       local el = { qname = qname, name = qname:match("[^:]*$"), attrs = {}, kids = {}, text = {} }
       while true do
         local an, q, vstart = xml:match("^%s+([^%s=/>]+)%s*=%s*([\"'])()", p)

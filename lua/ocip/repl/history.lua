@@ -4,7 +4,7 @@
 --   history.path(getenv) -> OCIP_HISTORY, else ~/.ocip_history (nil without HOME)
 --   history.load(path) -> array of entries (oldest first; missing file: empty)
 --   history.keep(entry) -> false for lines that must not be saved (passwords, blank)
---   history.append(path, entry) -> true or nil, err   (file mode 0600 where supported)
+--   history.append(path, entry) -> true or nil, err   (a new file gets mode 0600)
 local M = {}
 
 M.MAX = 1000
@@ -40,23 +40,24 @@ function M.load(path)
   return out
 end
 
--- Best effort: anything that mentions a password (or secret/token) stays out of the file.
+-- Best effort: anything that mentions a password, passcode, PIN, secret or token
+-- stays out of the file.
+local SECRET_WORDS = { "passw", "passc", "secret", "token" }
 function M.keep(entry)
   if type(entry) ~= "string" or not entry:find("%S") then return false end
   local lower = entry:lower()
-  return not (lower:find("passw", 1, true) or lower:find("secret", 1, true) or lower:find("token", 1, true))
+  for _, w in ipairs(SECRET_WORDS) do
+    if lower:find(w, 1, true) then return false end
+  end
+  -- pin as a word of its own (pin, new_pin, pin_code, newPin, PIN), not "spin"/"pinned"
+  return not (lower:find("%f[%w]pin%f[^%w]") or entry:find("%lPin%f[^%w]") or entry:find("PIN", 1, true))
 end
 
+-- core.append_private creates the file with mode 0600 from the start.
 function M.append(path, entry)
   if not path then return nil, "no history file" end
-  local probe = io.open(path, "r")
-  local fresh = probe == nil
-  if probe then probe:close() end
-  local f, err = io.open(path, "a")
-  if not f then return nil, err end
-  f:write(encode(entry), "\n")
-  f:close()
-  if fresh then pcall(os.execute, "chmod 600 '" .. path:gsub("'", "'\\''") .. "' 2>/dev/null") end
+  local ok, err = require("ocip.core").append_private(path, encode(entry) .. "\n")
+  if not ok then return nil, err and err.message or tostring(err) end
   return true
 end
 

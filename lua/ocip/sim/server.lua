@@ -220,8 +220,9 @@ local function read_request(conn, st)
   if not method then return nil, 400 end
   local headers = {}
   for k, v in head:gmatch("\r\n([^:\r\n]+):[ \t]*([^\r\n]*)") do headers[k:lower()] = v end
-  local len = tonumber(headers["content-length"] or "0")
-  if not len or len < 0 then return nil, 400 end
+  local cl = headers["content-length"] or "0"
+  if not cl:match("^%d+$") or #cl > 12 then return nil, 400 end -- digits only: no 1.5, 0x2, 1e1
+  local len = math.tointeger(tonumber(cl))
   if len > MAX_BODY then return nil, 413 end
   local parts, have = { st.buf }, #st.buf
   while have < len do
@@ -236,19 +237,49 @@ local function read_request(conn, st)
     body = all:sub(1, len), arrived = core.now() }
 end
 
+-- SOAP sessions live by cookie; clients that never come back must not make the
+-- table grow without end. Every SWEEP_EVERY new sessions, those idle too long go:
+-- logged in, after the session timeout (default 1 h); otherwise (never logged in,
+-- logged out, expired) after sim.soap_idle seconds (default 5 min).
+local SWEEP_EVERY = 64
+
+local function sweep_soap_sessions(sim, now)
+  local idle_out = sim.soap_idle or 300
+  local idle_in = sim.session_timeout or 3600
+  for id, s in pairs(sim.soap_sessions) do
+    if now - (s.last_used or 0) > (s.logged_in and idle_in or idle_out) then
+      sim.soap_sessions[id] = nil
+    end
+  end
+end
+
 local function soap_session(sim, headers)
+  local now = core.now()
   local cookie = headers.cookie and headers.cookie:match("JSESSIONID=([^;%s]+)")
   local s = cookie and sim.soap_sessions[cookie]
-  if s then return s, nil end
+  if s then s.last_used = now return s, nil end
+  sim.soap_created = (sim.soap_created or 0) + 1
+  if sim.soap_created % SWEEP_EVERY == 0 then sweep_soap_sessions(sim, now) end
   local id = (core.random_id and core.random_id() or tostring(sim.rng:int(1, 1 << 52)))
     :gsub("[^%w%-]", "")
   s = auth.new_session(false)
+  s.last_used = now
   sim.soap_sessions[id] = s
   return s, "Set-Cookie: JSESSIONID=" .. id .. "; Path=/webservice; HttpOnly"
 end
 
+local serve_soap_requests
+
+-- Whatever happens while serving (even an error), the connection is closed and
+-- forgotten.
 local function serve_soap(sim, conn)
   track(sim, conn)
+  local ok, err = pcall(serve_soap_requests, sim, conn)
+  untrack(sim, conn)
+  if not ok then error(err, 0) end
+end
+
+function serve_soap_requests(sim, conn)
   local soap = require "ocip.soap"
   local st = { buf = "" }
   while not sim.stopped do
@@ -290,7 +321,6 @@ local function serve_soap(sim, conn)
     if not keep then break end
   end
   conn:flush()
-  untrack(sim, conn)
 end
 
 --- Starts the SOAP listener (plain HTTP). Returns the port.
