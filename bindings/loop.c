@@ -81,6 +81,27 @@ void ocip_wake(ocip_waiter *w, ocip_push_fn push, void *data) {
     loop_enqueue(w);
 }
 
+/* ---- teardown hooks ----------------------------------------------------- */
+
+void ocip_loop_closer_add(uv_loop_t *uv, ocip_closer *c) {
+    if (c->linked) return;
+    ocip_loop *lp = uv->data;
+    c->prev = NULL;
+    c->next = lp->closers;
+    if (lp->closers) lp->closers->prev = c;
+    lp->closers = c;
+    c->linked = 1;
+}
+
+void ocip_loop_closer_remove(uv_loop_t *uv, ocip_closer *c) {
+    if (!c->linked) return; /* checked first: the loop may be gone */
+    ocip_loop *lp = uv->data;
+    if (c->prev) c->prev->next = c->next; else lp->closers = c->next;
+    if (c->next) c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+    c->linked = 0;
+}
+
 /* ---- loop userdata ------------------------------------------------------ */
 
 static void check_cb(uv_check_t *h);
@@ -101,6 +122,11 @@ static int loop_gc(lua_State *L) {
     lp->L = L;
     loop_cancel_timers(lp);    /* stops our own timers so they free their memory */
     lp->closing = 1;
+    while (lp->closers) {      /* owners close their handles with their real callbacks */
+        ocip_closer *c = lp->closers;
+        ocip_loop_closer_remove(&lp->uv, c);
+        c->fn(c);
+    }
     uv_walk(&lp->uv, close_walk, NULL);
     uv_run(&lp->uv, UV_RUN_DEFAULT);
     while (lp->all) {

@@ -36,6 +36,21 @@ ocip_waiter *ocip_await(lua_State *L, const char *what, ocip_cancel_fn on_cancel
  * from any libuv callback, and from inside the C function before it yields. */
 void ocip_wake(ocip_waiter *w, ocip_push_fn push, void *data);
 
+/* Teardown hook. At lua_close the loop finally closes every handle still open, with no
+ * close callback: memory that a handle's close callback would free is then lost. An owner
+ * whose handles outlive its own __gc (a closed connection still draining its writes)
+ * registers a closer; the loop calls (and unlinks) each one first, before that sweep, so
+ * the owner can close its handles with their real callbacks. Remove is a no-op when the
+ * closer is not registered; both are only for loops created by ocip_loop_get. */
+typedef struct ocip_closer ocip_closer;
+struct ocip_closer {
+    void (*fn)(ocip_closer *c);
+    ocip_closer *prev, *next;
+    int linked;
+};
+void ocip_loop_closer_add(uv_loop_t *uv, ocip_closer *c);
+void ocip_loop_closer_remove(uv_loop_t *uv, ocip_closer *c);
+
 /* Like lua_pcall: the function and then its `nargs` arguments are on top of L's
  * stack (all popped). Runs them as the main task, used by the host and ocip.run
  * (when not already inside a task). Runs the loop

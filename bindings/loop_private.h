@@ -32,6 +32,8 @@ struct ocip_task {
     int ref;                    /* registry ref to the userdata while alive */
     int state;
     int started, is_main, cancelled, ok;
+    int finishing;              /* its to-be-closed variables are running: as good as done
+                                   (a __close handler that cancels it must not finish it twice) */
     ocip_waiter *wait;          /* the wait that will resume it (await, start or requeue) */
     ocip_waiter *park_w;        /* set while parked in core.park and not yet woken */
     uv_timer_t *park_timer;
@@ -46,6 +48,7 @@ struct ocip_loop {
     ocip_waiter *qhead, *qtail;
     size_t qlen;
     ocip_waiter *all;
+    ocip_closer *closers;       /* teardown hooks (ocip_loop_closer_add) */
     int live;                   /* tasks not done */
     int running, closing, failed, inited;
 };

@@ -148,15 +148,17 @@ void loop_task_resume(ocip_loop *lp, ocip_task *t, int nargs) {
         lua_pop(L, 1);
         lp->failed = 1;
     }
+    t->finishing = 1;
     close_thread(L, co);
     task_finish(L, t, 0, 1);
 }
 
 /* ---- cancel ------------------------------------------------------------- */
 
-/* Cancels t with the error on top of L (popped). Returns 0 when already done. */
+/* Cancels t with the error on top of L (popped). Returns 0 when already done, or
+ * already finishing (a __close handler of t, or of a task it cancels, cancelling t again). */
 static int task_cancel(lua_State *L, ocip_task *t) {
-    if (t->state == T_DONE) {
+    if (t->state == T_DONE || t->finishing) {
         lua_pop(L, 1);
         return 0;
     }
@@ -172,6 +174,7 @@ static int task_cancel(lua_State *L, ocip_task *t) {
         if (!w->woken && w->on_cancel) w->on_cancel(w->cancel_data);
     }
     lua_State *co = t->co;
+    t->finishing = 1;
     if (t->started) close_thread(L, co); /* runs its to-be-closed variables */
     task_finish(L, t, 0, 1);
     return 1;
@@ -199,7 +202,7 @@ void loop_cancel_all(lua_State *L, const char *kind, const char *msg) {
         lua_rawgeti(L, -1, i);
         ocip_task *t = lua_touserdata(L, -1);
         lua_pop(L, 1);
-        if (t && t->state != T_DONE && t->state != T_RUNNING) {
+        if (t && t->state != T_DONE && t->state != T_RUNNING && !t->finishing) {
             ocip_push_error(L, kind, "%s", msg);
             task_cancel(L, t);
         }

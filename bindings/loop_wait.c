@@ -137,7 +137,7 @@ static int l_park(lua_State *L) {
 static int l_unpark(lua_State *L) {
     ocip_task *t = loop_check_task(L, 1);
     int n = lua_gettop(L) - 1;
-    if (t->state == T_DONE || !t->park_w) {
+    if (t->state == T_DONE || t->finishing || !t->park_w) {
         lua_pushboolean(L, 0);
         return 1;
     }

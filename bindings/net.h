@@ -51,6 +51,7 @@ struct net_conn {
     net_server *srv;            /* accepted and not yet taken by server:accept() */
     net_conn *srv_next;
     int ready;                  /* accepted conn: handshake done, can be taken */
+    ocip_closer closer;         /* registered while a close drains queued writes */
     char rbuf[NET_READ_CHUNK];
 };
 

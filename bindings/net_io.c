@@ -3,6 +3,7 @@
  * handshake, deadlines and closing. Shared by the client (net.c) and the server
  * (net_server.c); the Lua methods are in net_conn.c. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@ net_conn *net_conn_new(uv_loop_t *uv, int raw, size_t max_document, size_t max_q
 
 void net_conn_unref(net_conn *c) {
     if (--c->refs > 0) return;
+    ocip_loop_closer_remove(c->uv, &c->closer);
     if (c->ai) uv_freeaddrinfo(c->ai);
     ocip_framer_free(c->fr);
     free(c->in.p);
@@ -62,6 +64,15 @@ static void close_handle(uv_handle_t *h) {
 void net_close_tcp(net_conn *c) {
     close_handle((uv_handle_t *)c->tcp);
     c->tcp = NULL;
+    ocip_loop_closer_remove(c->uv, &c->closer); /* nothing left to drain */
+}
+
+/* lua_close while a close still drains: stop waiting, close with the real callbacks
+ * (they free the handles, the pending writes and, with the last reference, the conn). */
+static void teardown_draining(ocip_closer *cl) {
+    net_conn *c = (net_conn *)(void *)((char *)cl - offsetof(net_conn, closer));
+    net_close_timer(c);
+    net_close_tcp(c);
 }
 
 void net_close_timer(net_conn *c) {
@@ -446,6 +457,8 @@ void net_conn_close(net_conn *c) {
     }
     if (c->tcp && c->queued > 0) { /* let queued writes drain, within a grace period */
         if (first) start_timer(c, CLOSE_GRACE_MS / 1000.0, on_deadline, 0);
+        c->closer.fn = teardown_draining;
+        ocip_loop_closer_add(c->uv, &c->closer);
         net_update_ref(c);
     } else {
         net_close_timer(c);

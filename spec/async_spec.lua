@@ -178,6 +178,69 @@ describe("scheduler", function()
     end)
   end)
 
+  -- Runs src in a child host (a crash there is a failed assertion here, not a dead
+  -- busted run); returns its stdout, exit code and stderr.
+  local function child(src)
+    local script = os.tmpname()
+    local f = assert(io.open(script, "w"))
+    f:write(src)
+    f:close()
+    local out, code, err = helpers.exec("timeout 10 " .. helpers.shell_quote(helpers.host()) .. " "
+      .. helpers.shell_quote(script))
+    os.remove(script)
+    return out, code, err
+  end
+
+  -- A task whose to-be-closed variable cancels the task itself (and `other`, if set).
+  local REENTRANT = [[
+    local core = require "ocip.core"
+    local function victim(other)
+      local me = core.current()
+      local x <close> = setmetatable({}, { __close = function()
+        print("close", core.cancel(me), other and core.cancel(other[1]))
+      end })
+      core.park()
+    end
+  ]]
+
+  it("a task cancelled again from its own __close handler finishes once", function()
+    local out, code, err = child(REENTRANT .. [[
+      core.run(function()
+        local t = core.spawn(victim)
+        core.sleep(0.01)
+        print("cancel", core.cancel(t), core.cancel(t))
+        print("status", core.task_status(t))
+        local ok, e = core.join(t)
+        print("join", ok, e.kind)
+      end)
+      print("end")
+    ]])
+    assert.equal(0, code, err)
+    assert.equal("close\tfalse\tnil\ncancel\ttrue\tfalse\nstatus\tdone\tfalse\njoin\tfalse\tclosed\nend\n", out)
+  end)
+
+  it("cancel-all (deadlock, main task failure) copes with __close handlers that cancel again", function()
+    -- the host's main task: ends in a deadlock, or fails; either way the two parked tasks
+    -- are cancelled, and the first one's handler cancels the second, whose handler finds
+    -- the first one already finishing
+    local setup = REENTRANT .. [[
+      local a, b = {}, {}
+      a[1] = core.spawn(victim, b)
+      b[1] = core.spawn(victim, a)
+      core.sleep(0.01)
+    ]]
+    for _, case in ipairs {
+      { src = setup .. "core.park()", err = "ocip: deadlock: 3 task%(s%) waiting with nothing pending" },
+      { src = setup .. "error('main failed')", err = "main failed" },
+    } do
+      local out, code, err = child(case.src)
+      assert.equal(1, code, err)
+      assert.matches(case.err, err)
+      assert.not_matches("Sanitizer", err)
+      assert.equal("close\tfalse\tfalse\nclose\tfalse\ttrue\n", out)
+    end
+  end)
+
   it("reports a deadlock instead of hanging", function()
     local out, code, err = helpers.exec("timeout 10 " .. helpers.shell_quote(helpers.host())
       .. [[ -e 'local c = require "ocip.core"; c.spawn(function() c.park() end); c.park()']])
