@@ -144,26 +144,4 @@ describe("encode", function()
     local doc = assert(xml.encode({ C.UserGetRequest23V2 { user_id = "a" } }, "a<b"))
     assert.truthy(doc:find('<sessionId xmlns="">a&lt;b</sessionId>', 1, true))
   end)
-
-  it("validate+encode of UserAddRequest22V2 with 20 fields stays fast", function()
-    local catalog = require "ocip.catalog"
-    local fields = {
-      service_provider_id = "sp1", group_id = "g1", user_id = "alice@example.net",
-      last_name = "Müller", first_name = "Ann", calling_line_id_last_name = "M",
-      calling_line_id_first_name = "A", password = "secret", language = "English",
-      time_zone = "Europe/Paris", address = { city = "Paris" }, email_address = "a@b.c",
-      extension = "1234", phone_number = "5551234", title = "Boss", mobile_phone_number = "555",
-      pager_phone_number = "444", yahoo_id = "y", network_class_of_service = "ncos", is_place = false,
-    }
-    local n = 5000
-    catalog.build("UserAddRequest22V2", fields)
-    local t0 = os.clock()
-    for _ = 1, n do
-      assert(xml.encode_command(catalog.build("UserAddRequest22V2", fields)))
-    end
-    local us = (os.clock() - t0) / n * 1e6
-    print(("\nvalidate+encode UserAddRequest22V2 (20 fields): %.1f us"):format(us))
-    -- generous bound (shared CI machines); the target is <= 20 us
-    assert.is_true(us < 200, ("%.1f us"):format(us))
-  end)
 end)

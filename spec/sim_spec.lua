@@ -291,12 +291,10 @@ describe("ocip sim state", function()
     end)
   end)
 
-  it("seeds 100,000 users in under 2 seconds, deterministic by seed", function()
+  -- (the seeding time is a benchmark figure: spec/bench/sim_bench.lua)
+  it("seeds 100,000 users, deterministic by seed", function()
     local State = require "ocip.sim.state"
-    local t0 = os.clock()
     local a = State.new { users = 100000, seed = 42 }
-    local dt = os.clock() - t0
-    assert.is_true(dt < 2, "seeding took " .. dt .. " s")
     assert.equal(100000, a:count_users())
     assert.equal(100, #a.sps.by.sp1.groups.list)
     local b = State.new { users = 1000, seed = 42 }

@@ -133,3 +133,13 @@ local ok, err = pcall(function()
 end)
 stop_sim(sim)
 if not ok then error(err, 0) end
+
+-- Seeding: `ocip sim --users 100000` must be ready fast (issue target: <= 2 s).
+do
+  local State = require "ocip.sim.state"
+  local t0 = os.clock()
+  local state = State.new { users = 100000, seed = 42 }
+  local dt = os.clock() - t0
+  assert(state:count_users() == 100000)
+  print(("sim: seeding 100000 users %.2f s (target <= 2)"):format(dt))
+end
