@@ -110,6 +110,11 @@ clean:
 	rm -rf $(BUILD) build $(SAN_BUILD)
 
 help:
-	@echo "make | make test | make catalog | make sanitize | make valgrind | make bench | make clean"
+	@echo "make              build build/ocip and build/ocip.so"
+	@echo "make test         C tests + busted specs (N passed, N failed, N skipped)"
+	@echo "make sanitize     the suite under ASan+UBSan+LSan;  make valgrind: under memcheck"
+	@echo "make catalog      regenerate gen/catalog.inc from OCIP_SCHEMA_DIR;  make catalog-check"
+	@echo "make bench        figures against targets;  make demo: simulator + users_export"
+	@echo "make fuzz         libFuzzer targets (clang);  make clean"
 
 FORCE:

@@ -24,4 +24,4 @@ echo "\$ ocip run scripts/users_export.lua --out users.csv"
 OCIP_HOST=127.0.0.1 OCIP_PORT=$port OCIP_USERNAME=admin OCIP_PASSWORD=demo-password OCIP_TLS=false \
     "$ocip" run scripts/users_export.lua --out "$dir/users.csv"
 head -n 6 "$dir/users.csv"
-echo "... $(($(wc -l <"$dir/users.csv") - 1)) users exported"
+echo "... $(($(wc -l <"$dir/users.csv") - 1)) users exported (to a temporary file, removed now)"
