@@ -18,12 +18,8 @@
 #define PROGNAME "ocip"
 #define MAXINPUT 4096
 
-static void print_usage(const char *badoption) {
-    if (badoption[1] == 'e' || badoption[1] == 'l')
-        fprintf(stderr, "%s: '%s' needs argument\n", PROGNAME, badoption);
-    else
-        fprintf(stderr, "%s: unrecognized option '%s'\n", PROGNAME, badoption);
-    fprintf(stderr,
+static void write_usage(FILE *out) {
+    fprintf(out,
             "usage: %s [options] [script [args]]\n"
             "       %s run FILE [args] | repl | sim | send CMD k=v ... | describe CMD\n"
             "Available options are:\n"
@@ -33,9 +29,18 @@ static void print_usage(const char *badoption) {
             "  -v        show version information (also --version)\n"
             "  -E        ignore environment variables\n"
             "  -W        turn warnings on\n"
+            "  -h        show this help and exit (also --help)\n"
             "  --        stop handling options\n"
             "  -         stop handling options and execute stdin\n",
             PROGNAME, PROGNAME);
+}
+
+static void print_usage(const char *badoption) {
+    if (badoption[1] == 'e' || badoption[1] == 'l')
+        fprintf(stderr, "%s: '%s' needs argument\n", PROGNAME, badoption);
+    else
+        fprintf(stderr, "%s: unrecognized option '%s'\n", PROGNAME, badoption);
+    write_usage(stderr);
 }
 
 static void print_version(void) {
@@ -434,6 +439,13 @@ static int pmain(lua_State *L) {
     } else if (argc >= 2 && is_word(argv[1]) && access(argv[1], R_OK) != 0) {
         int code = run_subcommand(L, argc, argv);
         lua_pushinteger(L, code);
+        return 1;
+    }
+
+    if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+        write_usage(stdout); /* asked for: stdout, exit 0 */
+        fflush(stdout);
+        lua_pushinteger(L, 0);
         return 1;
     }
 

@@ -324,7 +324,9 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     c->refs++; /* callbacks below may close */
     if (nread < 0) {
         if (c->state == C_HANDSHAKE)
-            handshake_failed(c, "tls", "connection closed by peer during the TLS handshake%s%s",
+            /* the usual cause: TLS pointed at a plain-TCP port, so say how to fix it */
+            handshake_failed(c, "tls", "connection closed by peer during the TLS handshake%s%s"
+                             " (is the server plain TCP? use tls = false / OCIP_TLS=false)",
                              nread == UV_EOF ? "" : ": ", nread == UV_EOF ? "" : uv_strerror((int)nread));
         else if (nread == UV_EOF) c->eof = 1;
         else net_set_error(c, "closed", "connection lost: %s", uv_strerror((int)nread));

@@ -17,6 +17,11 @@ local OPTIONAL = { "calling_line_id_last_name", "calling_line_id_first_name", "p
 local KNOWN = {}
 for _, k in ipairs(REQUIRED) do KNOWN[k] = true end
 for _, k in ipairs(OPTIONAL) do KNOWN[k] = true end
+-- users_export columns that cannot be set here: ignored (with a note), so that an
+-- export file can be fed back in.
+local IGNORED = { user_external_id = "read-only, assigned by the server" }
+-- fields filled from the user's own column when absent: errors name that column
+local DEFAULTED = { calling_line_id_last_name = "last_name", calling_line_id_first_name = "first_name" }
 
 local p = pack.new{
   name = "users_add",
@@ -32,7 +37,9 @@ local o = p:parse(arg or { ... })
 local header, rows = p:read_csv(o.args[1])
 local have = {}
 for _, name in ipairs(header) do
-  if not KNOWN[name] then p:die("unknown column " .. name .. " (known: "
+  if IGNORED[name] then
+    io.stderr:write(("users_add: ignoring column %s (%s)\n"):format(name, IGNORED[name]))
+  elseif not KNOWN[name] then p:die("unknown column " .. name .. " (known: "
     .. table.concat(REQUIRED, ",") .. "," .. table.concat(OPTIONAL, ",") .. ")") end
   have[name] = true
 end
@@ -49,13 +56,34 @@ local function request(row)
   local f = {}
   for _, k in ipairs(REQUIRED) do f[k] = row[k] end
   for _, k in ipairs(OPTIONAL) do f[k] = row[k] end
-  f.calling_line_id_last_name = f.calling_line_id_last_name or f.last_name
-  f.calling_line_id_first_name = f.calling_line_id_first_name or f.first_name
+  local phone = f.phone_number
+  if phone and phone:match("^%+%d+%-%d+$") then
+    return nil, ocip.Error.new("validation", ("%s.phone_number: %s is the display form (+country code-"
+      .. "number, as users_export writes it); give the national number: %s"):format(COMMAND, phone,
+      phone:match("%-(%d+)$")), { field = COMMAND .. ".phone_number" })
+  end
+  local defaulted = {}
+  for dst, src in pairs(DEFAULTED) do
+    if f[dst] == nil then f[dst], defaulted[dst] = f[src], true end
+  end
   if f.department then
     f.department = { _type = "GroupDepartmentKey", service_provider_id = f.service_provider_id,
       group_id = f.group_id, name = f.department }
   end
-  return ocip.catalog.build(COMMAND, f)
+  local req, err = ocip.catalog.build(COMMAND, f)
+  if not req and err.field then
+    -- a defaulted field holds the user's own value: name the column they wrote
+    local dst = err.field:match("^" .. COMMAND .. "%.([%w_]+)$")
+    if dst and defaulted[dst] then
+      local src = DEFAULTED[dst]
+      err.field = COMMAND .. "." .. src
+      local at = err.message:find(COMMAND .. "." .. dst, 1, true)
+      if at then
+        err.message = err.message:sub(1, at - 1) .. err.field .. err.message:sub(at + #COMMAND + 1 + #dst)
+      end
+    end
+  end
+  return req, err
 end
 
 local function shown(v)

@@ -180,6 +180,7 @@ if tmp then
 else
   out:flush()
 end
-io.stderr:write(("%s: %d users, %d requests, %d failed, to %s in %.2f s\n"):format(
-  NAME, stats.users, stats.requests, stats.failed, o.out or "stdout", ocip.now() - started))
+local function count(n, word) return ("%d %s%s"):format(n, word, n == 1 and "" or "s") end
+io.stderr:write(("%s: %s, %s, %d failed, to %s in %.2f s\n"):format(NAME, count(stats.users, "user"),
+  count(stats.requests, "request"), stats.failed, o.out or "stdout", ocip.now() - started))
 if stats.failed > 0 then os.exit(1) end

@@ -152,6 +152,14 @@ describe("ocip client (fake transport)", function()
       end
       assert.equal(conns, fake.stats.connections)
       c:close()
+      -- lazy form: a command whose session cannot log in was never sent
+      c = assert(ocip.client(opts { password = "wrong" }))
+      local r, e = c:UserGetRequest23V2 { user_id = "a@b" }
+      assert.is_nil(r); assert.equal("auth", e.kind); assert.equal(false, e.sent)
+      assert.equal("UserGetRequest23V2", e.command)
+      assert.truthy(tostring(e):find("[not sent]", 1, true), tostring(e))
+      assert.is_nil(tostring(e):find("may have reached", 1, true))
+      c:close()
     end)
   end)
 

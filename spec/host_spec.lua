@@ -109,6 +109,17 @@ describe("ocip host", function()
     assert.matches("unrecognized option '%-z'", err)
   end)
 
+  it("-h and --help print the usage on stdout and exit 0", function()
+    for _, flag in ipairs { "-h", "--help" } do
+      local out, code, err = ocip(flag)
+      assert.equal(0, code, err)
+      assert.equal("", err)
+      assert.matches("^usage: ocip %[options%]", out)
+      assert.matches("ocip run FILE", out)
+      assert.is_nil(out:find("unrecognized", 1, true))
+    end
+  end)
+
   it("says so for an unknown subcommand", function()
     local out, code, err = ocip("frobnicate now")
     assert.equal("", out)

@@ -439,6 +439,21 @@ describe("TLS", function()
     end)
   end)
 
+  it("TLS to the simulator's plain-TCP port is kind tls with a hint to turn TLS off", function()
+    run(10, function()
+      local sim = ocip.sim.start { users = 1 }
+      local ok, c, err = pcall(core.tcp_connect, { host = "127.0.0.1", port = sim.tcp_port,
+        timeout = 5, tls = { ca_file = certs.ca_file } })
+      if ok and c then c:close() end
+      sim.stop()
+      assert.is_true(ok, tostring(c))
+      assert.is_nil(c)
+      assert.equal("tls", err.kind)
+      assert.truthy(err.message:find("(is the server plain TCP? use tls = false / OCIP_TLS=false)", 1, true),
+        err.message)
+    end)
+  end)
+
   it("times out a TLS handshake against a silent server", function()
     run(10, function()
       local srv <close> = listen()

@@ -29,6 +29,18 @@ describe("ocip sim faults", function()
     assert.has_error(function() f.parse("drop_p=2") end)
   end)
 
+  it("rejects bare keys without =value, naming the item", function()
+    local f = require "ocip.sim.faults"
+    for _, spec in ipairs { "latency", "split", "latency=5,jitter" } do
+      local ok, err = pcall(f.parse, spec)
+      assert.is_false(ok, spec)
+      assert.equal("usage", err.kind)
+      local item = spec:match("([%w_]+)$")
+      assert.truthy(tostring(err.message):find("'" .. item .. "'", 1, true), err.message)
+      assert.truthy(tostring(err.message):find("key=value", 1, true), err.message)
+    end
+  end)
+
   it("error_p answers ErrorResponses, deterministically with the seed", function()
     local function run(seed)
       local codes = {}

@@ -11,11 +11,13 @@ end
 
 -- ocip sim ------------------------------------------------------------------
 local SIM_USAGE = [[
-usage: ocip sim [--tcp PORT] [--tls PORT --cert FILE --key FILE] [--soap PORT]
+usage: ocip sim [--tcp PORT | --no-tcp] [--tls PORT --cert FILE --key FILE] [--soap PORT]
                 [--users N] [--seed S] [--latency MS] [--faults SPEC] [--state FILE]
                 [--host ADDR] [--for SECONDS]
   Admin credentials: OCIP_SIM_ADMIN / OCIP_SIM_PASSWORD (default admin / admin-password).
-  Faults: latency=MS,jitter=MS,drop_after=BYTES,drop_p=P,split=1,garbage_p=P,stall_p=P,
+  --no-tcp: no plain-TCP listener (e.g. TLS or SOAP only).
+  --faults SPEC: comma-separated key=value items (a bare key is an error):
+          latency=MS,jitter=MS,drop_after=BYTES,drop_p=P,split=1,garbage_p=P,stall_p=P,
           expire_after=S,expire_commands=N,error_p=P,close_no_reply_p=P,slow_read=BYTES/S
   --state FILE: load FILE at start when it exists (instead of the seeded --users data)
           and write the state back on stop (FILE.tmp, then renamed over FILE). FILE is
@@ -58,6 +60,10 @@ local function parse_sim_args(args)
     error({ usage = "--tls needs --cert and --key" })
   end
   if o.users and o.users < 0 then error({ usage = "--users: bad count" }) end
+  if o.faults then -- a bad --faults SPEC is a usage error (exit 2), not a start failure
+    local ok, err = pcall(require("ocip.sim.faults").parse, o.faults)
+    if not ok then error({ usage = "--faults: " .. (type(err) == "table" and err.message or tostring(err)) }) end
+  end
   return o
 end
 

@@ -227,8 +227,10 @@ function Pack:finish(what)
       self.o.report and (" in " .. self.o.report) or " (use --report FILE)"))
   end
   local n = self:counts()
+  what = what or "rows"
+  if #self.outcomes == 1 then what = what:gsub("s$", "") end -- "1 row", "1 user"
   io.stderr:write(("%s: %s%d %s: %d ok, %d failed, %d skipped in %.2f s%s\n"):format(self.name,
-    self.o.dry_run and "dry run: " or "", #self.outcomes, what or "rows", n.ok, n.failed, n.skipped,
+    self.o.dry_run and "dry run: " or "", #self.outcomes, what, n.ok, n.failed, n.skipped,
     ocip.now() - self.started, self.o.report and (", report " .. self.o.report) or ""))
   os.exit((n.failed + n.skipped) > 0 and 1 or 0)
 end

@@ -116,11 +116,11 @@ local function error_fields(err)
   return t
 end
 
-local function fail(o, err)
+local function fail(o, err, prefix)
   if o.json then
     io.stdout:write(require("cjson").encode({ error = error_fields(err) }), "\n")
   end
-  io.stderr:write("ocip send: ", tostring(err), "\n")
+  io.stderr:write("ocip send: ", prefix or "", tostring(err), "\n")
   return 1
 end
 
@@ -159,10 +159,23 @@ function M.main(args)
   end
   local ocip = require "ocip"
   settings.sessions = settings.sessions or 1
+  -- The client logs a refused login at "error" level; send reports that same error
+  -- itself, once, so that line is left out (every other warning or error still shows).
+  settings.log = ocip.log.fn(function(level, line)
+    if level == "error" and line:find("^login as .- failed: ") then return end
+    io.stderr:write("ocip ", level, ": ", line, "\n")
+  end, "warn")
   local status = 0
   ocip.run(function()
     local c, cerr = ocip.connect(settings)
-    if not c then status = fail(o, cerr) return end
+    if not c then
+      -- The command never left: report it as the failed (unsent) command, once.
+      local e = require("ocip.outcome").copy(cerr, { name = o.name }, false)
+      local prefix = e.kind == "auth" and settings.username
+        and ("login as " .. tostring(settings.username) .. " failed: ") or nil
+      status = fail(o, e, prefix)
+      return
+    end
     local r, rerr = c:command(req)
     c:close()
     if not r then status = fail(o, rerr) return end

@@ -25,6 +25,15 @@ local function distance(a, b, limit)
 end
 M.distance = distance
 
+-- "UserGetRequest22V5" -> "UserGetRequest", 22, 5 ("14sp4" -> 14, 4; no suffix -> 0);
+-- a name without a trailing version -> name, -1, 0.
+local function version_key(name)
+  local base, major, minor = name:match("^(.-%a)(%d+)%a*(%d*)$")
+  if not base then return name, -1, 0 end
+  return base, tonumber(major), tonumber(minor) or 0
+end
+M.version_key = version_key
+
 function M.names(word, n)
   n = n or 5
   local lw = tostring(word):lower()
@@ -35,11 +44,16 @@ function M.names(word, n)
     if seen[name] then return end
     seen[name] = true
     local ln = name:lower()
+    local base, major, minor = version_key(name)
     local d
     if ln == lw then d = 0
+    elseif major >= 0 and ln:sub(1, #lw) == lw and lw:sub(1, #base) == base:lower() then
+      d = 0.5 -- the typed base name (maybe with part of a version): every version of it
     elseif ln:find(lw, 1, true) then d = 1 + (#ln - #lw) / 100
     else d = distance(lw, ln, limit) end
-    if d <= limit then scored[#scored + 1] = { name = name, d = d } end
+    if d <= limit then
+      scored[#scored + 1] = { name = name, d = d, base = base, major = major, minor = minor }
+    end
   end
   for _, name in ipairs(core.catalog_requests()) do consider(name) end
   local ok, types = pcall(core.catalog_find_types, "")
@@ -48,8 +62,13 @@ function M.names(word, n)
       if type(name) == "string" and not name:find("[.@:]") then consider(name) end
     end
   end
+  -- closest first; among versions of one base name the newest first (23V2, 23, 22V5, ...)
   table.sort(scored, function(x, y)
     if x.d ~= y.d then return x.d < y.d end
+    if x.base == y.base then
+      if x.major ~= y.major then return x.major > y.major end
+      if x.minor ~= y.minor then return x.minor > y.minor end
+    end
     return x.name < y.name
   end)
   local out = {}

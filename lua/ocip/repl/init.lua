@@ -51,7 +51,7 @@ end
 
 --- show(v) -> the text the prompt prints for one value
 function M.show(v)
-  if Error.is(v) then return "error: " .. tostring(v) end
+  if Error.is(v) then return tostring(v) end -- already reads "ocip.<kind> error ..."
   if is_octable(v) then return pretty.table(v, v.headings) end
   if is_response(v) then return pretty.response(v) end
   if type(v) == "table" and getmetatable(v) == nil then return literal(v, 0, {}) end
@@ -61,6 +61,10 @@ end
 local function print_results(r, out)
   while r.n > 1 and r[r.n] == nil do r.n = r.n - 1 end -- `resp, nil` shows as `resp`
   if r.n == 0 then return end
+  if r.n == 2 and r[1] == nil and Error.is(r[2]) then -- a failed command: `nil, err`
+    out:write("nil, ", M.show(r[2]), "\n")
+    return
+  end
   local simple, parts = true, {}
   for i = 1, r.n do
     local s = M.show(r[i])

@@ -57,7 +57,11 @@ function M.parse(spec)
   end
   for item in tostring(spec):gmatch("[^,%s]+") do
     local k, v = item:match("^([%w_]+)=(.*)$")
-    if not k then k, v = item, "1" end
+    if not k then
+      -- no bare keys: "latency" alone used to mean latency=1, which nobody meant
+      Error.raise("usage", "fault item '" .. item .. "' needs a value (key=value, e.g. "
+        .. (KEYS[item] == "boolean" and item .. "=1" or "latency=5") .. ")")
+    end
     out[k] = convert(k, v)
   end
   return out
