@@ -48,7 +48,6 @@ function Pool:push(e)
   local t = self.tail + 1
   self.tail = t
   self.queue[t] = e
-  if not self.watch then self:arm(e.deadline) end
 end
 
 -- A queued command that is past its deadline.
@@ -164,23 +163,26 @@ function Pool:submit(e)
     return finish(e, nil, copy_error(self.auth_error, e, false))
   end
   self:push(e)
-  self:kick()
+  -- A free connected session takes the command at once: no watch needed (the common
+  -- serial case). Otherwise the command may linger, and the watch enforces its deadline.
+  if not self:kick() and not self.watch then self:arm(e.deadline) end
 end
 
---- pool:kick(): make sure a session is working on the queue when it is not empty.
+--- pool:kick() -> true when a free connected session was started on the queue.
 -- Prefers a free connected session; else opens a free unconnected one that is not
 -- backing off after a failed attempt (the watch task kicks again when that ends).
 function Pool:kick()
-  if self.closed or self.head > self.tail then return end
+  if self.closed or self.head > self.tail then return false end
   local spare
   local now = core.now()
   for _, s in ipairs(self.sessions) do
     if not s.running then
-      if s.conn then return s:start() end
+      if s.conn then s:start() return true end
       if not spare and (not s.retry_at or now >= s.retry_at) then spare = s end
     end
   end
   if spare then spare:start() end
+  return false
 end
 
 --- pool:connected() -> true when some session holds a logged-in connection
