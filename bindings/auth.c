@@ -2,25 +2,22 @@
 #include "bindings/core.h"
 #include "runtime/auth.h"
 
-/* core.md5_hex(s) -> 32 lowercase hex digits */
-static int l_md5_hex(lua_State *L) {
+/* Pushes the hex digest of argument 1 made by fn; out fits the longest (SHA-1). */
+typedef int (*hex_digest_fn)(const void *data, size_t len, char *out);
+static int push_hex_digest(lua_State *L, hex_digest_fn fn, const char *what) {
     size_t n;
     const char *s = luaL_checklstring(L, 1, &n);
-    char out[OCIP_MD5_HEX_SIZE];
-    if (ocip_md5_hex(s, n, out) != 0) return luaL_error(L, "ocip: md5 failed");
+    char out[OCIP_SHA1_HEX_SIZE];
+    if (fn(s, n, out) != 0) return luaL_error(L, "ocip: %s failed", what);
     lua_pushstring(L, out);
     return 1;
 }
 
+/* core.md5_hex(s) -> 32 lowercase hex digits */
+static int l_md5_hex(lua_State *L) { return push_hex_digest(L, ocip_md5_hex, "md5"); }
+
 /* core.sha1_hex(s) -> 40 lowercase hex digits */
-static int l_sha1_hex(lua_State *L) {
-    size_t n;
-    const char *s = luaL_checklstring(L, 1, &n);
-    char out[OCIP_SHA1_HEX_SIZE];
-    if (ocip_sha1_hex(s, n, out) != 0) return luaL_error(L, "ocip: sha1 failed");
-    lua_pushstring(L, out);
-    return 1;
-}
+static int l_sha1_hex(lua_State *L) { return push_hex_digest(L, ocip_sha1_hex, "sha1"); }
 
 /* core.signed_password(nonce, password) -> md5_hex(nonce .. ":" .. sha1_hex(password)) */
 static int l_signed_password(lua_State *L) {

@@ -2,7 +2,6 @@
 package.path = "spec/support/?.lua;" .. package.path
 local ocip = require "ocip"
 local helper = require "client_helper"
-local run = helper.run
 
 local has_sim = pcall(require, "ocip.sim") and ocip.core.tcp_listen ~= nil and ocip.core.http_request ~= nil
 
@@ -13,14 +12,9 @@ describe("ocip client over SOAP", function()
   end
 
   local function with_sim(fn, sim_opts)
-    run(30, function()
-      local o = sim_opts or { users = 10 }
-      o.soap_port = 0
-      local sim = require("ocip.sim").start(o)
-      local ok, err = pcall(fn, sim)
-      sim.stop()
-      if not ok then error(err, 0) end
-    end)
+    local o = sim_opts or { users = 10 }
+    o.soap_port = 0
+    helper.with_sim(o, fn)
   end
 
   local function opts(sim, extra)
@@ -69,17 +63,13 @@ describe("ocip client over SOAP", function()
 
   it("22V5 over plain http is refused before sending; https is required", function()
     with_sim(function(sim)
-      local c, err = ocip.connect(opts(sim, { login = "22V5" }))
-      assert.is_nil(c)
-      assert.equal("usage", err.kind)
+      helper.connect_fails(opts(sim, { login = "22V5" }), "usage")
     end)
   end)
 
   it("a wrong password is an auth error", function()
     with_sim(function(sim)
-      local c, err = ocip.connect(opts(sim, { password = "nope" }))
-      assert.is_nil(c)
-      assert.equal("auth", err.kind)
+      local err = helper.connect_fails(opts(sim, { password = "nope" }), "auth")
       assert.truthy(err.summary)
     end)
   end)

@@ -35,6 +35,14 @@ local function s_server(args)
   return port, function() os.execute("kill " .. math.tointeger(pid) .. " 2>/dev/null") end
 end
 
+-- Runs fn(port) against an s_server started with args, stopping it even when fn fails.
+local function with_s_server(args, fn)
+  local port, stop = s_server(args)
+  local ok, msg = pcall(fn, port)
+  stop()
+  if not ok then error(msg, 0) end
+end
+
 -- One document through the SOAP transport to `port`; returns the error (nil on success).
 local function post(port, extra)
   local opts = { url = ("https://127.0.0.1:%d/webservice/services/ProvisioningService"):format(port),
@@ -57,9 +65,8 @@ describe("SOAP over https: TLS like the TCP transport", function()
 
   it("sends the client certificate from cert_file/key_file", function()
     helper.run(30, function()
-      local port, stop = s_server(("-cert %s -key %s -CAfile %s -Verify 1 -tls1_2")
-        :format(certs.cert_file, certs.key_file, certs.ca_file))
-      local ok, msg = pcall(function()
+      with_s_server(("-cert %s -key %s -CAfile %s -Verify 1 -tls1_2")
+        :format(certs.cert_file, certs.key_file, certs.ca_file), function(port)
         local err = post(port, { ca_file = certs.ca_file })
         assert.is_truthy(err, "the server requires a client certificate")
         assert.equal("tls", err.kind, tostring(err))
@@ -68,25 +75,20 @@ describe("SOAP over https: TLS like the TCP transport", function()
         -- s_server -www does not answer a POST: anything but a TLS failure is a pass
         assert.is_true(err == nil or err.kind ~= "tls", tostring(err))
       end)
-      stop()
-      if not ok then error(msg, 0) end
     end)
   end)
 
   it("verifies the server by default; ca_path works like ca_file", function()
     helper.run(30, function()
-      local port, stop = s_server(("-cert %s -key %s"):format(certs.cert_file, certs.key_file))
       local hashdir = certs.dir .. "/capath"
       os.execute(("mkdir -p %s && cp %s %s/ && (openssl rehash %s || c_rehash %s) >/dev/null 2>&1")
         :format(hashdir, certs.ca_file, hashdir, hashdir, hashdir))
-      local ok, msg = pcall(function()
+      with_s_server(("-cert %s -key %s"):format(certs.cert_file, certs.key_file), function(port)
         local err = post(port)
         assert.equal("tls", err and err.kind, tostring(err))
         err = post(port, { ca_path = hashdir })
         assert.is_true(err == nil or err.kind ~= "tls", tostring(err))
       end)
-      stop()
-      if not ok then error(msg, 0) end
     end)
   end)
 end)

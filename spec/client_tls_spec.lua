@@ -3,7 +3,6 @@
 package.path = "spec/support/?.lua;" .. package.path
 local ocip = require "ocip"
 local helper = require "client_helper"
-local run = helper.run
 
 -- spec/support/certs.lua (shared) when present; else a local maker.
 local function make_certs()
@@ -35,13 +34,8 @@ describe("ocip client over TLS", function()
   local certs = make_certs()
 
   local function with_sim(fn)
-    run(30, function()
-      local sim = require("ocip.sim").start { users = 10, tcp_port = false,
-        tls = { cert_file = certs.cert_file, key_file = certs.key_file } }
-      local ok, err = pcall(fn, sim)
-      sim.stop()
-      if not ok then error(err, 0) end
-    end)
+    helper.with_sim({ users = 10, tcp_port = false,
+      tls = { cert_file = certs.cert_file, key_file = certs.key_file } }, fn)
   end
 
   local function opts(sim, extra)
@@ -83,17 +77,13 @@ describe("ocip client over TLS", function()
 
   it("rejects a wrong host name", function()
     with_sim(function(sim)
-      local c, err = ocip.connect(opts(sim, { server_name = "wrong.example.org" }))
-      assert.is_nil(c)
-      assert.equal("tls", err.kind)
+      helper.connect_fails(opts(sim, { server_name = "wrong.example.org" }), "tls")
     end)
   end)
 
   it("rejects an unknown CA", function()
     with_sim(function(sim)
-      local c, err = ocip.connect(opts(sim, { ca_file = certs.other_ca_file }))
-      assert.is_nil(c)
-      assert.equal("tls", err.kind)
+      helper.connect_fails(opts(sim, { ca_file = certs.other_ca_file }), "tls")
     end)
   end)
 

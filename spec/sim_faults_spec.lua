@@ -4,15 +4,29 @@ local ocip = require "ocip"
 local core = ocip.core
 local S = require "spec.support.sim_raw"
 
-local function err_code(r)
-  return r and r._type == "ErrorResponse" and tonumber((r.summary or ""):match("%[Error (%d+)%]"))
-end
+local err_code = S.err_code
 
 local function net_only()
   if not S.have_net then pending("network layer (core.tcp_listen) not built yet") return true end
 end
 
 local function f_parse(spec) return require("ocip.sim.faults").parse(spec) end
+
+-- The encoded AuthenticationRequest of user admin in session s1.
+local function auth_doc()
+  return assert(ocip.xml.encode({ assert(ocip.catalog.build("AuthenticationRequest",
+    { user_id = "admin" })) }, "s1"))
+end
+
+-- Asserts that under `faults` the sim closes the connection instead of answering a login.
+local function closes_on_login(faults)
+  S.with_sim({ users = 2, faults = faults }, function(sim)
+    local c = assert(S.connect(sim))
+    local r, err = c:call("AuthenticationRequest", { user_id = "admin" })
+    assert.is_nil(r)
+    assert.equal("closed", err.kind)
+  end)
+end
 
 local GET = { "UserGetRequest23V2", { user_id = "user000001@example.net" } }
 
@@ -95,8 +109,7 @@ describe("ocip sim faults", function()
     if net_only() then return end
     S.with_sim({ users = 2, latency = 200 }, function(sim)
       local c = assert(S.connect(sim))
-      local doc = assert(ocip.xml.encode({ assert(ocip.catalog.build("AuthenticationRequest",
-        { user_id = "admin" })) }, "s1"))
+      local doc = auth_doc()
       local t0 = core.now()
       for _ = 1, 5 do assert(c.conn:write(doc)) end
       local times = {}
@@ -136,8 +149,7 @@ describe("ocip sim faults", function()
     if net_only() then return end
     S.with_sim({ users = 2, faults = { split = true } }, function(sim)
       local c = assert(S.connect(sim, { mode = "raw" }))
-      local doc = assert(ocip.xml.encode({ assert(ocip.catalog.build("AuthenticationRequest",
-        { user_id = "admin" })) }, "s1"))
+      local doc = auth_doc()
       c.conn:write(doc)
       local chunk = assert(c.conn:read())
       assert.equal(1, #chunk)   -- the first read sees a single byte
@@ -147,30 +159,19 @@ describe("ocip sim faults", function()
 
   it("drop_after closes the connection mid-reply", function()
     if net_only() then return end
-    S.with_sim({ users = 2, faults = "drop_after=100" }, function(sim)
-      local c = assert(S.connect(sim))
-      local r, err = c:call("AuthenticationRequest", { user_id = "admin" })
-      assert.is_nil(r)
-      assert.equal("closed", err.kind)
-    end)
+    closes_on_login("drop_after=100")
   end)
 
   it("drop_p closes with a partial reply", function()
     if net_only() then return end
-    S.with_sim({ users = 2, faults = "drop_p=1" }, function(sim)
-      local c = assert(S.connect(sim))
-      local r, err = c:call("AuthenticationRequest", { user_id = "admin" })
-      assert.is_nil(r)
-      assert.equal("closed", err.kind)
-    end)
+    closes_on_login("drop_p=1")
   end)
 
   it("garbage_p replies with bytes that do not decode", function()
     if net_only() then return end
     S.with_sim({ users = 2, faults = "garbage_p=1" }, function(sim)
       local c = assert(S.connect(sim))
-      local doc = assert(ocip.xml.encode({ assert(ocip.catalog.build("AuthenticationRequest",
-        { user_id = "admin" })) }, "s1"))
+      local doc = auth_doc()
       local out = c:send_raw(doc)
       assert.is_string(out)
       assert.is_nil(core.decode(out))
@@ -182,8 +183,7 @@ describe("ocip sim faults", function()
     if net_only() then return end
     S.with_sim({ users = 2, faults = "stall_p=1" }, function(sim)
       local c = assert(S.connect(sim))
-      local doc = assert(ocip.xml.encode({ assert(ocip.catalog.build("AuthenticationRequest",
-        { user_id = "admin" })) }, "s1"))
+      local doc = auth_doc()
       c.conn:write(doc)
       local got
       local reader = core.spawn(function() got = c.conn:read() end)

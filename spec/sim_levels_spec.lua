@@ -6,9 +6,7 @@ local ocip = require "ocip"
 local core = ocip.core
 local S = require "spec.support.sim_raw"
 
-local function err_code(r)
-  return r and r._type == "ErrorResponse" and tonumber((r.summary or ""):match("%[Error (%d+)%]"))
-end
+local err_code = S.err_code
 
 local function ok_type(r) return r and r._type end
 

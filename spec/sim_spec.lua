@@ -3,9 +3,7 @@ local ocip = require "ocip"
 local core = ocip.core
 local S = require "spec.support.sim_raw"
 
-local function err_code(r)
-  return r and r._type == "ErrorResponse" and tonumber((r.summary or ""):match("%[Error (%d+)%]"))
-end
+local err_code = S.err_code
 
 local function net_only()
   if not S.have_net then pending("network layer (core.tcp_listen) not built yet") return true end

@@ -2,6 +2,7 @@
 -- limit (a hung client fails the spec instead of hanging busted).
 local ocip = require "ocip"
 local core = ocip.core
+local assert = require "luassert"
 
 local M = {}
 
@@ -20,6 +21,25 @@ function M.run(limit, fn)
     if not ok then failure = err end
   end)
   if failure ~= nil then error(failure, 0) end
+end
+
+--- with_sim(sim_opts, fn, limit): inside run(limit or 30), starts ocip.sim with
+--- sim_opts, runs fn(sim) and always stops the simulator; raises fn's error.
+function M.with_sim(sim_opts, fn, limit)
+  M.run(limit or 30, function()
+    local sim = require("ocip.sim").start(sim_opts)
+    local ok, err = pcall(fn, sim)
+    sim.stop()
+    if not ok then error(err, 0) end
+  end)
+end
+
+--- connect_fails(opts, kind) -> err: asserts ocip.connect(opts) fails with err.kind == kind.
+function M.connect_fails(opts, kind)
+  local c, err = ocip.connect(opts)
+  assert.is_nil(c)
+  assert.equal(kind, err.kind)
+  return err
 end
 
 --- capture(level) -> log spec, lines (array of "level: line")

@@ -6,6 +6,7 @@
 local ocip = require "ocip"
 local core = ocip.core
 local helpers = require "spec.helpers"
+local base = require "spec.support.client_helper"
 
 local M = {}
 
@@ -29,20 +30,7 @@ function M.check_xsd(doc)
 end
 
 --- run(limit, fn): fn runs as an ocip task, failing after `limit` seconds.
-function M.run(limit, fn)
-  local failure
-  core.run(function()
-    local task = core.spawn(fn)
-    local dog = core.spawn(function()
-      core.sleep(limit)
-      core.cancel(task, "spec time limit of " .. limit .. "s exceeded")
-    end)
-    local ok, err = core.join(task)
-    core.cancel(dog)
-    if not ok then failure = err end
-  end)
-  if failure ~= nil then error(failure, 0) end
-end
+M.run = base.run
 
 local Raw = {}
 Raw.__index = Raw
@@ -109,16 +97,16 @@ function Raw:close()
   if self.conn then self.conn:close() end
 end
 
+--- err_code(r) -> the numeric code of an ErrorResponse r ("[Error N]" in its summary), else nil/false
+function M.err_code(r)
+  return r and r._type == "ErrorResponse" and tonumber((r.summary or ""):match("%[Error (%d+)%]"))
+end
+
 --- with_sim(opts, fn): starts a simulator inside a task, runs fn(sim), stops it.
 function M.with_sim(opts, fn, limit)
   opts = opts or {}
   if not M.have_net then opts.tcp_port, opts.soap_port, opts.tls = false, nil, nil end
-  M.run(limit or 20, function()
-    local sim = ocip.sim.start(opts)
-    local ok, err = pcall(fn, sim)
-    sim.stop()
-    if not ok then error(err, 0) end
-  end)
+  base.with_sim(opts, fn, limit or 20)
 end
 
 return M

@@ -175,21 +175,28 @@ local function serve_ocip(sim, conn, secure)
   if not st.writer then untrack(sim, conn) end
 end
 
---- Starts an OCI-P listener (TCP, or TLS when tls is given). Returns the port.
-function M.listen_ocip(sim, port, tls)
-  local srv, err = core.tcp_listen { host = sim.host, port = port or 0, tls = tls,
-    mode = "document" }
-  if not srv then error(err, 0) end
+-- Registers listener srv with sim and accepts until the sim stops, serving each
+-- connection as serve(sim, conn, ...) in its own task. Returns the port.
+local function accept_loop(sim, srv, serve, ...)
+  local extra = table.pack(...)
   sim.listeners[#sim.listeners + 1] = srv
   sim.tasks[#sim.tasks + 1] = core.spawn(function()
     while not sim.stopped do
       local conn = srv:accept()
       if not conn then break end
       if sim.stopped then conn:close() break end
-      spawn(sim, serve_ocip, sim, conn, tls ~= nil)
+      spawn(sim, serve, sim, conn, table.unpack(extra, 1, extra.n))
     end
   end)
   return srv:port()
+end
+
+--- Starts an OCI-P listener (TCP, or TLS when tls is given). Returns the port.
+function M.listen_ocip(sim, port, tls)
+  local srv, err = core.tcp_listen { host = sim.host, port = port or 0, tls = tls,
+    mode = "document" }
+  if not srv then error(err, 0) end
+  return accept_loop(sim, srv, serve_ocip, tls ~= nil)
 end
 
 -- SOAP ----------------------------------------------------------------------
@@ -327,16 +334,7 @@ end
 function M.listen_soap(sim, port)
   local srv, err = core.tcp_listen { host = sim.host, port = port or 0, mode = "raw" }
   if not srv then error(err, 0) end
-  sim.listeners[#sim.listeners + 1] = srv
-  sim.tasks[#sim.tasks + 1] = core.spawn(function()
-    while not sim.stopped do
-      local conn = srv:accept()
-      if not conn then break end
-      if sim.stopped then conn:close() break end
-      spawn(sim, serve_soap, sim, conn)
-    end
-  end)
-  return srv:port()
+  return accept_loop(sim, srv, serve_soap)
 end
 
 M.SOAP_PATH = SOAP_PATH

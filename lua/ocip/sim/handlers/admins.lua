@@ -7,6 +7,10 @@ local H = {}
 
 local NIL = require("ocip.sentinel").NIL
 
+-- Owners of admin lists: the request's reseller / service provider, or nil, code, msg.
+local function reseller(ctx, req) return ctx.state:reseller(req.reseller_id) end
+local function provider(ctx, req) return ctx.state:sp(req.service_provider_id) end
+
 local ADMIN_DEFAULTS = { language = "English", locale = "en_US", encoding = "ISO-8859-1",
   accountDisabled = false }
 
@@ -70,40 +74,24 @@ H["^SystemAdminGetListRequest$"] = function(ctx, req, name)
 end
 
 -- Reseller -------------------------------------------------------------------
-H["^ResellerAdminAddRequest$"] = function(ctx, req)
-  local r, code, msg = ctx.state:reseller(req.reseller_id)
-  if not r then return C.err(code, msg) end
+H["^ResellerAdminAddRequest$"] = C.within(reseller, function(ctx, req, _, r)
   return add(ctx, r.admins, "reseller", req)
-end
+end)
 H["^ResellerAdminGetRequest"] = function(ctx, req, name) return get(ctx, req, name, "reseller") end
 H["^ResellerAdminModifyRequest$"] = function(ctx, req) return modify(ctx, req, "reseller") end
 H["^ResellerAdminDeleteRequest$"] = function(ctx, req) return delete(ctx, req, "reseller") end
-H["^ResellerAdminGetListRequest$"] = function(ctx, req, name)
-  local r, code, msg = ctx.state:reseller(req.reseller_id)
-  if not r then return C.err(code, msg) end
-  local rname = name:gsub("Request", "Response")
-  return { _type = rname, resellerAdminTable = C.table(rname, "resellerAdminTable",
-    C.each(r.admins.list),
-    function(a) return { a.user_id, a.last_name, a.first_name, a.language or "English" } end) }
-end
+H["^ResellerAdminGetListRequest$"] = C.admin_list(reseller, "resellerAdminTable",
+  function(a) return { a.user_id, a.last_name, a.first_name, a.language or "English" } end)
 
 -- Service provider -------------------------------------------------------------
-H["^ServiceProviderAdminAddRequest"] = function(ctx, req)
-  local sp, code, msg = ctx.state:sp(req.service_provider_id)
-  if not sp then return C.err(code, msg) end
+H["^ServiceProviderAdminAddRequest"] = C.within(provider, function(ctx, req, _, sp)
   return add(ctx, sp.admins, "sp", req)
-end
+end)
 H["^ServiceProviderAdminGetRequest"] = function(ctx, req, name) return get(ctx, req, name, "sp") end
 H["^ServiceProviderAdminModifyRequest$"] = function(ctx, req) return modify(ctx, req, "sp") end
 H["^ServiceProviderAdminDeleteRequest$"] = function(ctx, req) return delete(ctx, req, "sp") end
-H["^ServiceProviderAdminGetListRequest"] = function(ctx, req, name)
-  local sp, code, msg = ctx.state:sp(req.service_provider_id)
-  if not sp then return C.err(code, msg) end
-  local rname = name:gsub("Request", "Response")
-  return { _type = rname, serviceProviderAdminTable = C.table(rname, "serviceProviderAdminTable",
-    C.each(sp.admins.list),
-    function(a) return { a.user_id, a.last_name, a.first_name, a.administrator_type or "Normal",
-      a.language or "English", "en_US", "ISO-8859-1" } end) }
-end
+H["^ServiceProviderAdminGetListRequest"] = C.admin_list(provider, "serviceProviderAdminTable",
+  function(a) return { a.user_id, a.last_name, a.first_name, a.administrator_type or "Normal",
+    a.language or "English", "en_US", "ISO-8859-1" } end)
 
 return H

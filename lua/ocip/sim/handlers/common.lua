@@ -185,6 +185,38 @@ function M.each(list)
   end
 end
 
+--- M.result(ok, code, msg) -> SUCCESS when ok, else the error response (for state
+--- calls that return the object or nil, code, msg).
+function M.result(ok, code, msg)
+  if not ok then return M.err(code, msg) end
+  return M.SUCCESS
+end
+
+--- M.within(owner, fn) -> handler that resolves owner(ctx, req) (nil, code, msg when
+--- missing, answered as an error) and then returns fn(ctx, req, name, obj).
+function M.within(owner, fn)
+  return function(ctx, req, name)
+    local o, code, msg = owner(ctx, req)
+    if not o then return M.err(code, msg) end
+    return fn(ctx, req, name, o)
+  end
+end
+
+--- M.group(ctx, req) -> the request's group, or nil, code, msg
+function M.group(ctx, req) return ctx.state:group(req.service_provider_id, req.group_id) end
+
+--- M.in_group(fn) -> handler running fn(ctx, req, name, group) for the request's group.
+function M.in_group(fn) return M.within(M.group, fn) end
+
+--- M.admin_list(owner, elem, row_fn) -> handler answering the OCITable `elem` of
+--- the admins of owner(ctx, req), one row_fn(admin) per row.
+function M.admin_list(owner, elem, row_fn)
+  return M.within(owner, function(_, _, name, o)
+    local rname = name:gsub("Request", "Response")
+    return { _type = rname, [elem] = M.table(rname, elem, M.each(o.admins.list), row_fn) }
+  end)
+end
+
 function M.yn(b) return b and "true" or "false" end
 
 function M.dn(o)

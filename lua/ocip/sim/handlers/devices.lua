@@ -3,49 +3,32 @@ local C = require "ocip.sim.handlers.common"
 
 local H = {}
 
-local function group(ctx, req) return ctx.state:group(req.service_provider_id, req.group_id) end
+-- The request's device within group g, or nil, code, msg.
+local function device(ctx, req, g) return ctx.state:child(g, "devices", req.device_name, "Device") end
 
-H["^GroupAccessDeviceAddRequest"] = function(ctx, req)
-  local g, code, msg = group(ctx, req)
-  if not g then return C.err(code, msg) end
-  local d
-  d, code, msg = ctx.state:add_child(g, "devices", req.device_name, C.store(req))
-  if not d then return C.err(code, msg) end
-  return C.SUCCESS
-end
+H["^GroupAccessDeviceAddRequest"] = C.in_group(function(ctx, req, _, g)
+  return C.result(ctx.state:add_child(g, "devices", req.device_name, C.store(req)))
+end)
 
-H["^GroupAccessDeviceGetRequest%d"] = function(ctx, req, name)
-  local g, code, msg = group(ctx, req)
-  if not g then return C.err(code, msg) end
-  local d
-  d, code, msg = ctx.state:child(g, "devices", req.device_name, "Device")
+H["^GroupAccessDeviceGetRequest%d"] = C.in_group(function(ctx, req, name, g)
+  local d, code, msg = device(ctx, req, g)
   if not d then return C.err(code, msg) end
   return C.response(name, d, { numberOfPorts = { unlimited = true },
     numberOfAssignedPorts = 0, status = "Online" })
-end
+end)
 
-H["^GroupAccessDeviceModifyRequest"] = function(ctx, req)
-  local g, code, msg = group(ctx, req)
-  if not g then return C.err(code, msg) end
-  local d
-  d, code, msg = ctx.state:child(g, "devices", req.device_name, "Device")
+H["^GroupAccessDeviceModifyRequest"] = C.in_group(function(ctx, req, _, g)
+  local d, code, msg = device(ctx, req, g)
   if not d then return C.err(code, msg) end
   C.merge(d, req, { device_name = true })
   return C.SUCCESS
-end
+end)
 
-H["^GroupAccessDeviceDeleteRequest$"] = function(ctx, req)
-  local g, code, msg = group(ctx, req)
-  if not g then return C.err(code, msg) end
-  local ok
-  ok, code, msg = ctx.state:delete_child(g, "devices", req.device_name, "Device")
-  if not ok then return C.err(code, msg) end
-  return C.SUCCESS
-end
+H["^GroupAccessDeviceDeleteRequest$"] = C.in_group(function(ctx, req, _, g)
+  return C.result(ctx.state:delete_child(g, "devices", req.device_name, "Device"))
+end)
 
-H["^GroupAccessDeviceGetListRequest$"] = function(ctx, req, name)
-  local g, code, msg = group(ctx, req)
-  if not g then return C.err(code, msg) end
+H["^GroupAccessDeviceGetListRequest$"] = C.in_group(function(_, req, name, g)
   local keep = C.filter(req, {
     search_criteria_device_name = function(d) return d.device_name end,
     search_criteria_device_mac_address = function(d) return d.mac_address end,
@@ -58,6 +41,6 @@ H["^GroupAccessDeviceGetListRequest$"] = function(ctx, req, name)
     function(d) return { d.device_name, d.device_type, "Unlimited", d.net_address,
       d.mac_address, "Online", d.version, d.access_device_external_id } end,
     keep, req.response_size_limit) }
-end
+end)
 
 return H

@@ -4,28 +4,17 @@ local C = require "ocip.sim.handlers.common"
 
 local H = {}
 
-local function group(ctx, req) return ctx.state:group(req.service_provider_id, req.group_id) end
-
 -- Call pickup ---------------------------------------------------------------
-H["^GroupCallPickupAddInstanceRequest$"] = function(ctx, req)
-  local g, code, msg = group(ctx, req)
-  if not g then return C.err(code, msg) end
+H["^GroupCallPickupAddInstanceRequest$"] = C.in_group(function(ctx, req, _, g)
   for _, uid in ipairs(req.user_id or {}) do
-    local u
-    u, code, msg = ctx.state:user(uid)
+    local u, code, msg = ctx.state:user(uid)
     if not u then return C.err(code, msg) end
   end
-  local o
-  o, code, msg = ctx.state:add_child(g, "pickups", req.name, { users = req.user_id or {} })
-  if not o then return C.err(code, msg) end
-  return C.SUCCESS
-end
+  return C.result(ctx.state:add_child(g, "pickups", req.name, { users = req.user_id or {} }))
+end)
 
-H["^GroupCallPickupGetInstanceRequest$"] = function(ctx, req, name)
-  local g, code, msg = group(ctx, req)
-  if not g then return C.err(code, msg) end
-  local o
-  o, code, msg = ctx.state:child(g, "pickups", req.name, "Call pickup group")
+H["^GroupCallPickupGetInstanceRequest$"] = C.in_group(function(ctx, req, name, g)
+  local o, code, msg = ctx.state:child(g, "pickups", req.name, "Call pickup group")
   if not o then return C.err(code, msg) end
   local rows = {}
   for _, uid in ipairs(o.users) do
@@ -38,67 +27,45 @@ H["^GroupCallPickupGetInstanceRequest$"] = function(ctx, req, name)
   end
   local rname = name:gsub("Request", "Response")
   return { _type = rname, userTable = { headings = C.columns(rname, "userTable"), rows = rows } }
-end
+end)
 
-H["^GroupCallPickupDeleteInstanceRequest$"] = function(ctx, req)
-  local g, code, msg = group(ctx, req)
-  if not g then return C.err(code, msg) end
-  local ok
-  ok, code, msg = ctx.state:delete_child(g, "pickups", req.name, "Call pickup group")
-  if not ok then return C.err(code, msg) end
-  return C.SUCCESS
-end
+H["^GroupCallPickupDeleteInstanceRequest$"] = C.in_group(function(ctx, req, _, g)
+  return C.result(ctx.state:delete_child(g, "pickups", req.name, "Call pickup group"))
+end)
 
-H["^GroupCallPickupGetInstanceListRequest$"] = function(ctx, req, name)
-  local g, code, msg = group(ctx, req)
-  if not g then return C.err(code, msg) end
+H["^GroupCallPickupGetInstanceListRequest$"] = C.in_group(function(_, _, name, g)
   local names = {}
   for _, o in ipairs(g.pickups.list) do names[#names + 1] = o.name end
   return { _type = name:gsub("Request", "Response"), name = names }
-end
+end)
 
 -- Departments ---------------------------------------------------------------
-H["^GroupDepartmentAddRequest$"] = function(ctx, req)
-  local g, code, msg = group(ctx, req)
-  if not g then return C.err(code, msg) end
-  local o
-  o, code, msg = ctx.state:add_child(g, "departments", req.department_name, C.store(req))
-  if not o then return C.err(code, msg) end
-  return C.SUCCESS
-end
+H["^GroupDepartmentAddRequest$"] = C.in_group(function(ctx, req, _, g)
+  return C.result(ctx.state:add_child(g, "departments", req.department_name, C.store(req)))
+end)
 
-H["^GroupDepartmentDeleteRequest$"] = function(ctx, req)
-  local g, code, msg = group(ctx, req)
-  if not g then return C.err(code, msg) end
-  local ok
-  ok, code, msg = ctx.state:delete_child(g, "departments", req.department_name, "Department")
-  if not ok then return C.err(code, msg) end
-  return C.SUCCESS
-end
+H["^GroupDepartmentDeleteRequest$"] = C.in_group(function(ctx, req, _, g)
+  return C.result(ctx.state:delete_child(g, "departments", req.department_name, "Department"))
+end)
 
-H["^GroupDepartmentGetListRequest18$"] = function(ctx, req, name)
-  local g, code, msg = group(ctx, req)
-  if not g then return C.err(code, msg) end
+H["^GroupDepartmentGetListRequest18$"] = C.in_group(function(_, _, name, g)
   local rname = name:gsub("Request", "Response")
   return { _type = rname, departmentTable = C.table(rname, "departmentTable",
     C.each(g.departments.list),
     function(d) return { "false", d.name, d.name .. " (" .. g.id .. ")", d.calling_line_id_name,
       d.calling_line_id_phone_number } end) }
-end
+end)
 
 -- Group administrators (they can log in with their password) ------------------
-H["^GroupAdminAddRequest$"] = function(ctx, req)
-  local g, code, msg = group(ctx, req)
-  if not g then return C.err(code, msg) end
+H["^GroupAdminAddRequest$"] = C.in_group(function(ctx, req, _, g)
   if ctx.sim.passwords[req.user_id] then
     return C.err(4010, "Duplicate administrator: " .. req.user_id)
   end
-  local o
-  o, code, msg = ctx.state:add_admin(g.admins, "group", C.store(req))
+  local o, code, msg = ctx.state:add_admin(g.admins, "group", C.store(req))
   if not o then return C.err(code, msg) end
   if req.password then ctx.sim.passwords[req.user_id] = req.password end
   return C.SUCCESS
-end
+end)
 
 H["^GroupAdminGetRequest"] = function(ctx, req, name)
   local o, code, msg = ctx.state:admin(req.user_id, "group")
@@ -114,14 +81,9 @@ H["^GroupAdminDeleteRequest$"] = function(ctx, req)
   return C.SUCCESS
 end
 
-H["^GroupAdminGetListRequest$"] = function(ctx, req, name)
-  local g, code, msg = group(ctx, req)
-  if not g then return C.err(code, msg) end
-  local rname = name:gsub("Request", "Response")
-  return { _type = rname, groupAdminTable = C.table(rname, "groupAdminTable", C.each(g.admins.list),
-    function(a) return { a.user_id, a.last_name, a.first_name, nil, a.language or "English",
-      "en_US", "ISO-8859-1" } end) }
-end
+H["^GroupAdminGetListRequest$"] = C.admin_list(C.group, "groupAdminTable",
+  function(a) return { a.user_id, a.last_name, a.first_name, nil, a.language or "English",
+    "en_US", "ISO-8859-1" } end)
 
 -- Phone numbers -------------------------------------------------------------
 local function dns_of(req)
@@ -146,34 +108,28 @@ H["^ServiceProviderDnAddListRequest$"] = function(ctx, req)
   return C.SUCCESS
 end
 
-H["^GroupDnAssignListRequest$"] = function(ctx, req)
-  local g, code, msg = group(ctx, req)
-  if not g then return C.err(code, msg) end
+H["^GroupDnAssignListRequest$"] = C.in_group(function(_, req, _, g)
   local list = dns_of(req)
   for _, dn in ipairs(list) do
     if g.dns[dn] then return C.err(4223, "Phone number already assigned: " .. dn) end
   end
   for _, dn in ipairs(list) do g.dns[dn] = true end
   return C.SUCCESS
-end
+end)
 
-H["^GroupDnUnassignListRequest$"] = function(ctx, req)
-  local g, code, msg = group(ctx, req)
-  if not g then return C.err(code, msg) end
+H["^GroupDnUnassignListRequest$"] = C.in_group(function(_, req, _, g)
   for _, dn in ipairs(dns_of(req)) do
     if g.dns[dn] ~= true then return C.err(4224, "Phone number not available: " .. dn) end
   end
   for _, dn in ipairs(dns_of(req)) do g.dns[dn] = nil end
   return C.SUCCESS
-end
+end)
 
-H["^GroupDnGetListRequest$"] = function(ctx, req, name)
-  local g, code, msg = group(ctx, req)
-  if not g then return C.err(code, msg) end
+H["^GroupDnGetListRequest$"] = C.in_group(function(_, _, name, g)
   local list = {}
   for dn in pairs(g.dns) do list[#list + 1] = dn end
   table.sort(list)
   return { _type = name:gsub("Request", "Response"), phoneNumber = list }
-end
+end)
 
 return H
