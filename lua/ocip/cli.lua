@@ -68,6 +68,9 @@ local function parse_sim_args(args)
 end
 
 function SUBCOMMANDS.sim(args)
+  -- A server with a large long-lived state: generational GC suits it (the host's
+  -- default is incremental, tuned for clients with many commands in flight).
+  collectgarbage("generational")
   local ok, o = pcall(parse_sim_args, args)
   if not ok then
     if type(o) == "table" and o.help then print(SIM_USAGE) return 0 end

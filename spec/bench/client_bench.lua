@@ -17,6 +17,7 @@ local SCALE = tonumber(os.getenv("OCIP_BENCH_SCALE") or "1")
 local function start_sim(latency_ms)
   local code = ([[
 package.cpath = %q .. "/?.so;" .. package.cpath
+collectgarbage("generational") -- as `ocip sim` does: a server with a long-lived state
 local ocip = require "ocip"
 ocip.run(function()
   local sim = require("ocip.sim").start { users = 2000, latency = %s, soap_port = 0 }
