@@ -25,7 +25,7 @@ BINDINGS_OBJ := $(BINDINGS_SRC:%.c=$(BUILD)/%.o) $(BUILD)/lua_embed.o
 CTEST_SRC    := $(sort $(wildcard spec/c/test_*.c))
 CTEST_BIN    := $(CTEST_SRC:spec/c/%.c=$(BUILD)/ctest/%)
 
-.PHONY: all test ctest spec catalog catalog-check sanitize valgrind bench clean help demo
+.PHONY: all test ctest spec catalog catalog-check sanitize valgrind bench clean help demo install uninstall install-rock
 all: $(BUILD)/ocip $(BUILD)/ocip.so
 
 $(BUILD)/%.o: %.c $(wildcard runtime/*.h bindings/*.h)
@@ -108,6 +108,39 @@ $(BUILD)/fuzz/%: spec/fuzz/%.c $(RUNTIME_SRC) $(wildcard runtime/*.h) gen/catalo
 demo: all
 	@sh scripts/demo.sh $(BUILD)
 
+# Install like a Lua tool: the host, the module where stock lua5.4 finds it, the packs
+# (found by `ocip run NAME` beside the binary), the man page and shell completions.
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+BINDIR      ?= $(PREFIX)/bin
+LUA_CMOD    ?= $(PREFIX)/lib/lua/5.4
+PACKDIR     ?= $(PREFIX)/share/ocip/scripts
+MANDIR      ?= $(PREFIX)/share/man/man1
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
+PACK_FILES  := $(sort $(wildcard scripts/*.lua))
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LUA_CMOD) $(DESTDIR)$(PACKDIR) \
+	  $(DESTDIR)$(MANDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 0755 $(BUILD)/ocip $(DESTDIR)$(BINDIR)/ocip
+	install -m 0755 $(BUILD)/ocip.so $(DESTDIR)$(LUA_CMOD)/ocip.so
+	install -m 0644 $(PACK_FILES) $(DESTDIR)$(PACKDIR)/
+	install -m 0644 docs/man/ocip.1 $(DESTDIR)$(MANDIR)/ocip.1
+	install -m 0644 docs/completion/ocip.bash $(DESTDIR)$(BASHCOMPDIR)/ocip
+	install -m 0644 docs/completion/_ocip $(DESTDIR)$(ZSHCOMPDIR)/_ocip
+
+# `luarocks make` (ocip-*.rockspec): the module into the rock's lib dir, the host into its bin.
+install-rock: all
+	install -d $(DESTDIR)$(LUA_CMOD) $(DESTDIR)$(BINDIR)
+	install -m 0755 $(BUILD)/ocip.so $(DESTDIR)$(LUA_CMOD)/ocip.so
+	install -m 0755 $(BUILD)/ocip $(DESTDIR)$(BINDIR)/ocip
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ocip $(DESTDIR)$(LUA_CMOD)/ocip.so $(DESTDIR)$(MANDIR)/ocip.1 \
+	  $(DESTDIR)$(BASHCOMPDIR)/ocip $(DESTDIR)$(ZSHCOMPDIR)/_ocip \
+	  $(addprefix $(DESTDIR)$(PACKDIR)/,$(notdir $(PACK_FILES)))
+	-rmdir $(DESTDIR)$(PACKDIR) $(DESTDIR)$(PREFIX)/share/ocip 2>/dev/null
+
 clean:
 	rm -rf $(BUILD) build $(SAN_BUILD)
 
@@ -118,5 +151,6 @@ help:
 	@echo "make catalog      regenerate gen/catalog.inc from OCIP_SCHEMA_DIR;  make catalog-check"
 	@echo "make bench        figures against targets;  make demo: simulator + users_export"
 	@echo "make fuzz         libFuzzer targets (clang);  make clean"
+	@echo "make install      PREFIX=/usr/local (DESTDIR too): ocip, ocip.so, packs, man page, completions;  make uninstall"
 
 FORCE:

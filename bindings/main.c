@@ -18,11 +18,21 @@
 #define PROGNAME "ocip"
 #define MAXINPUT 4096
 
+/* Subcommands first (what most users look for), then the lua-compatible options;
+ * `ocip help TOPIC` (lua/ocip/cli/help.lua) has the details. */
 static void write_usage(FILE *out) {
     fprintf(out,
-            "usage: %s [options] [script [args]]\n"
-            "       %s run FILE [args] | repl | sim | send CMD k=v ... | describe CMD\n"
-            "Available options are:\n"
+            "usage: %s COMMAND [args]         (%s help COMMAND for one command)\n"
+            "       %s [options] [script.lua [args]]\n"
+            "commands:\n"
+            "  run FILE|PACK [args]   run a Lua script, or a pack by name (ocip packs lists them)\n"
+            "  repl                   interactive prompt with completion (also: ocip with no argument)\n"
+            "  send CMD k=v ...       one request from the command line; table, JSON or CSV output\n"
+            "  describe CMD           fields of a request; describe --find TEXT searches request names\n"
+            "  packs                  list the script packs found, with their descriptions\n"
+            "  sim                    a local OCI-P simulator (TCP, TLS, SOAP) for trying things out\n"
+            "  help [TOPIC]           help; topics: the commands above, connect, exit, lua\n"
+            "options (as lua5.4's):\n"
             "  -e stat   execute string 'stat'\n"
             "  -i        enter interactive mode after executing 'script'\n"
             "  -l mod    require library 'mod' into global 'mod' (-l g=mod: into global 'g')\n"
@@ -32,7 +42,7 @@ static void write_usage(FILE *out) {
             "  -h        show this help and exit (also --help)\n"
             "  --        stop handling options\n"
             "  -         stop handling options and execute stdin\n",
-            PROGNAME, PROGNAME);
+            PROGNAME, PROGNAME, PROGNAME);
 }
 
 static void print_usage(const char *badoption) {
@@ -366,7 +376,7 @@ static const char DISPATCH[] =
     "local sub, args = ...\n"
     "local function unknown()\n"
     "  io.stderr:write(\"ocip: unknown command '\" .. sub .. \"' (usage: ocip [options] [script.lua [args]]\"\n"
-    "    .. \" | ocip run FILE [args] | ocip -e CODE | ocip -i | ocip repl|sim|send|describe ...)\\n\")\n"
+    "    .. \" | ocip run FILE|PACK [args] | ocip repl|sim|send|describe|packs|help ...; ocip help lists them)\\n\")\n"
     "  return 2\n"
     "end\n"
     "local ok, cli = pcall(require, 'ocip.cli')\n"
@@ -417,6 +427,37 @@ static int has_cli(lua_State *L) {
     return found;
 }
 
+/* `ocip run NAME`: NAME is not a readable file, so look it up as a pack (ocip.packs).
+ * On success argv[1] points at the pack's path (kept alive in the registry) and 0 is
+ * returned; otherwise the reason is printed and the exit status (2) returned. */
+static const char RESOLVE[] =
+    "local name = ...\n"
+    "local packs = require 'ocip.packs'\n"
+    "local path, searched = packs.find(name)\n"
+    "if path then return path end\n"
+    "if not packs.valid_name(name) then\n"
+    "  io.stderr:write('ocip: cannot open ', name, '\\n')\n"
+    "else\n"
+    "  io.stderr:write('ocip: no pack named ', name, ' (looked in ', table.concat(searched, ', '),\n"
+    "    '); ocip packs lists the packs found\\n')\n"
+    "end\n"
+    "return nil\n";
+
+static int resolve_pack(lua_State *L, char **argv) {
+    luaL_requiref(L, "ocip", luaopen_ocip, 0);
+    lua_pop(L, 1);
+    if (luaL_loadbuffer(L, RESOLVE, sizeof RESOLVE - 1, "=ocip.resolve") != LUA_OK) return report(L, 1), 1;
+    lua_pushstring(L, argv[1]);
+    if (report(L, lua_pcall(L, 1, 1, 0)) != LUA_OK) return 1;
+    if (!lua_isstring(L, -1)) {
+        lua_pop(L, 1);
+        return 2;
+    }
+    argv[1] = (char *)lua_tostring(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, "ocip.pack_path"); /* keeps the string alive */
+    return 0;
+}
+
 /* ---- main ------------------------------------------------------------------ */
 
 static int pmain(lua_State *L) {
@@ -437,11 +478,18 @@ static int pmain(lua_State *L) {
 
     if (argc >= 2 && strcmp(argv[1], "run") == 0) { /* ocip run FILE args == ocip FILE args */
         if (argc < 3) {
-            message("usage: ocip run FILE [args]");
+            message("usage: ocip run FILE|PACK [args]   (ocip packs lists the packs)");
             return 0;
         }
         argv++;
         argc--;
+        if (strcmp(argv[1], "-") != 0 && access(argv[1], R_OK) != 0) {
+            int code = resolve_pack(L, argv);
+            if (code != 0) {
+                lua_pushinteger(L, code);
+                return 1;
+            }
+        }
     } else if (argc >= 2 && is_word(argv[1]) && access(argv[1], R_OK) != 0) {
         int code = run_subcommand(L, argc, argv);
         lua_pushinteger(L, code);
