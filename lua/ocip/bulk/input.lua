@@ -1,0 +1,269 @@
+-- ocip.bulk.input: a bulk file (CSV, JSON array or NDJSON) -> one request's field table
+-- per row, every row validated before anything is sent.
+--   input.load(request, text, opts) -> items, problems
+--     opts: format = "csv" | "json" | "ndjson" | nil (guessed from the text),
+--           set = { "path=value", ... } (fixed values for every row), separator (CSV; else
+--           guessed: "," or ";").
+--     items: array in file order of { row = n (1 = first data row), line = l (CSV),
+--            key = text naming the row in reports, fields = table, req = validated request
+--            (nil when the row has problems), problems = { "message", ... } | nil,
+--            duplicate_of = n | nil }
+--     problems: file-level problems (bad header, unknown column, bad --set, unreadable
+--            file): nothing may be sent while there are any.
+-- CSV cells: empty -> the field is absent; `@nil` -> ocip.NIL (xsi:nil); a list of plain
+-- values without an index in its column name -> the cell split on ";"; other values are
+-- strings (the validator converts integers and booleans, true/false). A cell written
+-- neutralised by ocip's CSV writer ('=1+2) reads back as written by the server.
+local csv = require "ocip.csv"
+local catalog = require "ocip.catalog"
+local paths = require "ocip.bulk.paths"
+local NIL = require("ocip.sentinel").NIL
+
+local M = {}
+
+local function guess_format(text)
+  local first = text:match("^\239\187\191?%s*(.)") or text:match("^%s*(.)")
+  if first == "[" then return "json" end
+  if first == "{" then
+    -- one object per line, or one pretty-printed object spanning lines (then: json)
+    local line = text:match("^%s*([^\n]*)")
+    local ok = pcall(require("cjson").decode, line)
+    return ok and "ndjson" or "json"
+  end
+  return "csv"
+end
+
+-- ";"-separated files (Excel in much of Europe): the header has ";" and no ","
+local function guess_separator(text)
+  local header = text:match("^([^\r\n]*)") or ""
+  if not header:find(",", 1, true) and header:find(";", 1, true) then return ";" end
+  return ","
+end
+
+-- The key that names a row in reports: the last of the request's leading required
+-- plain fields that identify something: *_id, name, *_name (user_id, device_name,
+-- service_user_id), but not a person's names (last_name, first_name...).
+local key_cache = {}
+local function identifies(name)
+  if name:match("_id$") or name == "name" then return true end
+  return name:match("_name$") ~= nil and not name:match("first_name$") and not name:match("last_name$")
+end
+local function key_fields(request)
+  local k = key_cache[request]
+  if k then return k end
+  k = {}
+  local d = catalog.describe(request)
+  for _, f in ipairs(d and d.fields or {}) do
+    if not (f.required and f.prim and not f.list and identifies(f.name)) then break end
+    k[#k + 1] = f.name
+  end
+  key_cache[request] = k
+  return k
+end
+
+local function row_key(request, fields, row)
+  local names = key_fields(request)
+  local v = names[#names] and fields[names[#names]]
+  if type(v) == "string" or math.type(v) then return tostring(v) end
+  return "row " .. row
+end
+
+local function cell_value(path, cell)
+  if cell == "@nil" then return NIL end
+  if path.split then
+    local items = {}
+    for item in (cell .. ";"):gmatch("([^;]*);") do
+      item = item:match("^%s*(.-)%s*$")
+      if item ~= "" then items[#items + 1] = item end
+    end
+    return items
+  end
+  return cell
+end
+
+-- --set items: { path=, value= } resolved, or problems
+local function parse_sets(request, sets, problems)
+  local out = {}
+  for _, item in ipairs(sets or {}) do
+    local k, v = item:match("^([^=]+)=(.*)$")
+    if not k then
+      problems[#problems + 1] = "--set " .. item .. ": expected field=value"
+    else
+      local path, why = paths.resolve(request, k)
+      if not path then problems[#problems + 1] = "--set " .. why
+      else out[#out + 1] = { path = path, value = v } end
+    end
+  end
+  return out
+end
+
+-- JSON values -> field values: null -> NIL, integral numbers -> integers, booleans kept
+local function from_json(v, cjson)
+  if v == cjson.null then return NIL end
+  if type(v) == "number" then return math.tointeger(v) or v end
+  if type(v) == "table" then
+    local t = {}
+    for k, x in pairs(v) do t[k] = from_json(x, cjson) end
+    return t
+  end
+  return v
+end
+
+local function csv_rows(request, text, opts, problems)
+  local sep = opts.separator or guess_separator(text)
+  local records, err = csv.parse(text, { separator = sep, neutralised = true })
+  if not records then
+    problems[#problems + 1] = tostring(err and err.message or err)
+    return {}
+  end
+  local lines = records.lines or {}
+  local header = records[1]
+  if not header then
+    problems[#problems + 1] = "the file is empty (a header row naming the fields is needed)"
+    return {}
+  end
+  local cols, seen = {}, {}
+  for i, name in ipairs(header) do
+    name = name:match("^%s*(.-)%s*$")
+    if name == "" then
+      problems[#problems + 1] = ("column %d has no name"):format(i)
+    else
+      local path, why = paths.resolve(request, name)
+      if not path then problems[#problems + 1] = why
+      else
+        local norm = table.concat(paths.keys(path), ".")
+        if seen[norm] then
+          problems[#problems + 1] = ("columns %d and %d both give %s"):format(seen[norm], i, norm)
+        end
+        seen[norm] = i
+        cols[i] = path
+      end
+    end
+  end
+  local rows = {}
+  for r = 2, #records do
+    local rec = records[r]
+    local blank = #rec <= 1 and (rec[1] or "") == ""
+    if not blank then
+      local item = { row = #rows + 1, line = lines[r], fields = {}, problems = nil }
+      if #rec ~= #header then
+        item.problems = { ("has %d fields, the header %d"):format(#rec, #header) }
+      end
+      for i, path in pairs(cols) do
+        local cell = rec[i]
+        if cell and cell ~= "" then
+          local ok, why = paths.set(item.fields, path, cell_value(path, cell))
+          if not ok then item.problems = item.problems or {}; table.insert(item.problems, why) end
+        end
+      end
+      rows[#rows + 1] = item
+    end
+  end
+  return rows
+end
+
+local function json_rows(text, format, problems)
+  local cjson = require "cjson"
+  local rows = {}
+  if format == "ndjson" then
+    local n = 0
+    for line in (text .. "\n"):gmatch("([^\n]*)\n") do
+      n = n + 1
+      if line:match("%S") then
+        local ok, v = pcall(cjson.decode, line)
+        local item = { row = #rows + 1, line = n }
+        if not ok or type(v) ~= "table" then
+          item.fields = {}
+          item.problems = { "line " .. n .. ": not a JSON object" .. (ok and "" or (": " .. tostring(v))) }
+        else
+          item.fields = from_json(v, cjson)
+        end
+        rows[#rows + 1] = item
+      end
+    end
+    return rows
+  end
+  local ok, v = pcall(cjson.decode, text)
+  if not ok or type(v) ~= "table" then
+    problems[#problems + 1] = "not a JSON array of objects" .. (ok and "" or (": " .. tostring(v)))
+    return rows
+  end
+  for i, obj in ipairs(v) do
+    local item = { row = i }
+    if type(obj) ~= "table" then
+      item.fields, item.problems = {}, { "not a JSON object" }
+    else
+      item.fields = from_json(obj, cjson)
+    end
+    rows[i] = item
+  end
+  return rows
+end
+
+-- A stable text of a field table, to find duplicate rows.
+local function canonical(v)
+  if type(v) ~= "table" or v == NIL then return v == NIL and "@nil" or ("%q"):format(tostring(v)) end
+  local keys = {}
+  for k in pairs(v) do keys[#keys + 1] = k end
+  table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+  local parts = {}
+  for i, k in ipairs(keys) do parts[i] = tostring(k) .. "=" .. canonical(v[k]) end
+  return "{" .. table.concat(parts, ",") .. "}"
+end
+
+--- input.load(request, text, opts) -> items, problems (see the top of this file)
+function M.load(request, text, opts)
+  opts = opts or {}
+  local problems = {}
+  if not catalog.is_request(request) then
+    problems[1] = "unknown request " .. tostring(request)
+    return {}, problems
+  end
+  local sets = parse_sets(request, opts.set, problems)
+  local format = opts.format or guess_format(text)
+  local rows
+  if format == "csv" then rows = csv_rows(request, text, opts, problems)
+  elseif format == "json" or format == "ndjson" then rows = json_rows(text, format, problems)
+  else problems[#problems + 1] = "unknown format " .. tostring(format) .. " (csv, json, ndjson)"; rows = {} end
+  if #problems > 0 then return rows, problems end
+
+  local first_seen = {}
+  for _, item in ipairs(rows) do
+    for _, s in ipairs(sets) do
+      local ok, why = paths.set(item.fields, s.path, cell_value(s.path, s.value))
+      if not ok then
+        item.problems = item.problems or {}
+        table.insert(item.problems, why .. " (a column and --set both give it)")
+      end
+    end
+    paths.compact(item.fields)
+    item.key = row_key(request, item.fields, item.row)
+    if not item.problems then
+      local req, err = catalog.build(request, item.fields)
+      if req then
+        item.req = req
+        local c = canonical(item.fields)
+        local first = first_seen[c]
+        if first then
+          item.duplicate_of = first
+          item.req = nil
+          item.problems = { ("duplicate of row %d"):format(first) }
+        else
+          first_seen[c] = item.row
+        end
+      else
+        local list = {}
+        if type(err) == "table" and err.problems then
+          for i, p in ipairs(err.problems) do list[i] = type(p) == "table" and (p.message or tostring(p)) or tostring(p) end
+        else
+          list[1] = tostring(err and err.message or err)
+        end
+        item.problems = list
+        item.error = err
+      end
+    end
+  end
+  return rows, problems
+end
+
+return M
