@@ -114,6 +114,7 @@ function SUBCOMMANDS.send(args) return require("ocip.cli.send").main(args) end
 function SUBCOMMANDS.repl(args) return require("ocip.cli.repl")(args) end
 function SUBCOMMANDS.help(args) return require("ocip.cli.help").main(args) end
 function SUBCOMMANDS.packs(args) return require("ocip.cli.packs")(args) end
+function SUBCOMMANDS.bulk(args) return require("ocip.cli.bulk")(args) end
 function SUBCOMMANDS.complete(args) return require("ocip.cli.complete")(args) end
 
 --- cli.main(subcommand, args) -> exit status (nil when the subcommand is unknown)

@@ -3,7 +3,7 @@
 --   input.load(request, text, opts) -> items, problems
 --     opts: format = "csv" | "json" | "ndjson" | nil (guessed from the text),
 --           set = { "path=value", ... } (fixed values for every row), separator (CSV; else
---           guessed: "," or ";").
+--           sniffed from the header: ",", ";" or tab).
 --     items: array in file order of { row = n (1 = first data row), line = l (CSV),
 --            key = text naming the row in reports, fields = table, req = validated request
 --            (nil when the row has problems), problems = { "message", ... } | nil,
@@ -31,13 +31,6 @@ local function guess_format(text)
     return ok and "ndjson" or "json"
   end
   return "csv"
-end
-
--- ";"-separated files (Excel in much of Europe): the header has ";" and no ","
-local function guess_separator(text)
-  local header = text:match("^([^\r\n]*)") or ""
-  if not header:find(",", 1, true) and header:find(";", 1, true) then return ";" end
-  return ","
 end
 
 -- The key that names a row in reports: the last of the request's leading required
@@ -110,13 +103,13 @@ local function from_json(v, cjson)
 end
 
 local function csv_rows(request, text, opts, problems)
-  local sep = opts.separator or guess_separator(text)
-  local records, err = csv.parse(text, { separator = sep, neutralised = true })
+  -- "," or ";" (Excel in much of Europe) or tab: sniffed from the header line
+  local sep = opts.separator or csv.sniff(text)
+  local records, lines = csv.parse(text, { sep = sep })
   if not records then
-    problems[#problems + 1] = tostring(err and err.message or err)
+    problems[#problems + 1] = tostring(lines and lines.message or lines)
     return {}
   end
-  local lines = records.lines or {}
   local header = records[1]
   if not header then
     problems[#problems + 1] = "the file is empty (a header row naming the fields is needed)"
