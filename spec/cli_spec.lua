@@ -103,6 +103,22 @@ describe("ocip send (offline)", function()
     assert.matches("bogus_field", err)
   end)
 
+  it("reports every problem at once, on stderr and in --json's error.problems", function()
+    local out, code, err = ocip("send --dry-run --json UserAddRequest22V2 user_id=u@x userid=v is_place=yes")
+    assert.are.equal(1, code)
+    assert.truthy(err:find("unknown field userid (did you mean user_id?)", 1, true), err)
+    assert.truthy(err:find("UserAddRequest22V2.last_name: required field missing", 1, true), err)
+    assert.truthy(err:find("is_place: boolean expected (true or false)", 1, true), err)
+    local e = cjson.decode(out).error
+    assert.are.equal("validation", e.kind)
+    local fields = {}
+    for i, p in ipairs(e.problems) do fields[i] = p.field end
+    assert.are.same({ "UserAddRequest22V2.userid", "UserAddRequest22V2.service_provider_id",
+      "UserAddRequest22V2.group_id", "UserAddRequest22V2.last_name", "UserAddRequest22V2.first_name",
+      "UserAddRequest22V2.calling_line_id_last_name", "UserAddRequest22V2.calling_line_id_first_name",
+      "UserAddRequest22V2.is_place" }, fields)
+  end)
+
   it("an unknown request gives exit 2 with suggestions", function()
     local _, code, err = ocip("send UserGetRequst23V2 user_id=x")
     assert.are.equal(2, code)

@@ -43,6 +43,12 @@ local function requests()
 end
 M.requests = requests
 
+--- suggest(word, n) -> up to n (default 5) request names close to `word` (ocip.suggest's
+-- rule), the newest version of a family first.
+function M.suggest(word, n)
+  return require("ocip.suggest").close(word, requests(), n)
+end
+
 --- is_request(name) -> true when name is a request of the release
 function M.is_request(name)
   local t = M.type(name)

@@ -111,7 +111,7 @@ end
 local function error_fields(err)
   local t = {}
   for _, k in ipairs { "kind", "message", "command", "code", "summary", "summary_english",
-    "detail", "severity", "field", "sent" } do t[k] = err[k] end
+    "detail", "severity", "field", "sent", "problems" } do t[k] = err[k] end
   t.text = tostring(err)
   return t
 end
