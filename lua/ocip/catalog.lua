@@ -43,10 +43,107 @@ local function requests()
 end
 M.requests = requests
 
---- suggest(word, n) -> up to n (default 5) request names close to `word` (ocip.suggest's
--- rule), the newest version of a family first.
-function M.suggest(word, n)
-  return require("ocip.suggest").close(word, requests(), n)
+------------------------------------------------------------------------------
+-- request families and versions
+------------------------------------------------------------------------------
+-- A request name is FAMILY .. VERSION, FAMILY being the name up to and including its
+-- last "Request" (UserGetRequest, UserGetLoginInfoRequest). VERSION, oldest first:
+--   ""                the family's first version (no suffix);
+--   N[spN][mpN][VN][A] a release number with optional service pack, maintenance
+--                     patch ("mp" or "Mp"), revision V and "A" variant, compared
+--                     field by field as numbers: 14 < 14sp4 < 14sp9 < 14sp9A < 17 <
+--                     17sp4 < 17sp4V2 < 21sp1 < 21sp1V2 < 22 < 22V2 < 23 < 23V2;
+--   "RI"              release-independent: the current form, newest of all.
+-- A name whose suffix fits none of these is a family of its own.
+local version_cache = {}
+
+-- version(name) -> family, key (array compared element by element)
+local function version(name)
+  local v = version_cache[name]
+  if v then return v[1], v[2] end
+  local base, suffix = name:match("^(.*Request)(.*)$")
+  local key
+  if not base then
+    base, key = name, { 0 }
+  elseif suffix == "" then
+    key = { 0 }
+  elseif suffix == "RI" then
+    key = { 2 }
+  else
+    local major, rest = suffix:match("^(%d+)(.*)$")
+    if major then
+      local function take(pat)
+        local n, r = rest:match("^" .. pat .. "(%d+)(.*)$")
+        if n then rest = r return tonumber(n) end
+        return 0
+      end
+      local sp, mp, rv = take("sp"), take("[mM]p"), take("V")
+      local a = 0
+      if rest == "A" then a, rest = 1, "" end
+      if rest == "" then key = { 1, tonumber(major), sp, mp, rv, a } end
+    end
+    if not key then base, key = name, { 0 } end
+  end
+  version_cache[name] = { base, key }
+  return base, key
+end
+
+local function key_less(a, b)
+  for i = 1, math.max(#a, #b) do
+    local x, y = a[i] or -1, b[i] or -1
+    if x ~= y then return x < y end
+  end
+  return false
+end
+
+--- newer(a, b) -> true when request name a is a newer version of the same family as b
+function M.newer(a, b)
+  local fa, ka = version(a)
+  local fb, kb = version(b)
+  return fa == fb and key_less(kb, ka)
+end
+
+-- Order for suggestions: by family name, newest version first.
+local function family_order(a, b)
+  local fa, ka = version(a)
+  local fb, kb = version(b)
+  if fa ~= fb then return fa < fb end
+  return key_less(kb, ka)
+end
+
+--- suggest(word, n, types) -> up to n (default 5) request names close to `word`
+-- (ocip.suggest's rule), the newest version of a family first; with `types`, the
+-- other named types of the catalog are candidates too.
+function M.suggest(word, n, types)
+  local candidates = requests()
+  if types then
+    candidates = table.move(candidates, 1, #candidates, 1, {})
+    local ok, all = pcall(core.catalog_find_types, "")
+    for _, name in ipairs(ok and all or {}) do
+      if not name:find("[.@:]") then candidates[#candidates + 1] = name end
+    end
+  end
+  return require("ocip.suggest").close(word, candidates, n, family_order)
+end
+
+--- unknown_request(name) -> the usage error for a name that is not a request, with
+-- `suggestions` (an array, maybe empty) and the message naming them.
+function M.unknown_request(name)
+  local close = type(name) == "string" and M.suggest(name, 3) or {}
+  local t = type(name) == "string" and M.type(name)
+  if t and t.role == "response" then
+    -- XResponseN answers XRequestN: that request first
+    local req = name:gsub("^(.*)Response", "%1Request")
+    if M.is_request(req) then
+      for i = #close, 1, -1 do if close[i] == req then table.remove(close, i) end end
+      table.insert(close, 1, req)
+      close[4] = nil
+    end
+  end
+  local what = t and ("%s is a %s, not a request"):format(name, t.kind == "simple" and "simple type"
+    or t.role == "response" and "response" or "data type") or ("unknown request " .. tostring(name))
+  return Error.new("usage", what .. require("ocip.suggest").phrase(close),
+    { command = type(name) == "string" and name or nil, suggestions = close })
 end
 
 --- is_request(name) -> true when name is a request of the release
@@ -160,7 +257,9 @@ function M.build(name, fields)
 end
 
 -- commands.X{...} -> request object; raises the validation error (constructors are
--- used inline as arguments). Unknown names give nil. pairs() lists every request.
+-- used inline as arguments). An unknown name raises a usage error naming the close
+-- requests (a typo is a programming error): test names with catalog.is_request.
+-- pairs() lists every request.
 local constructors = {}
 local function constructor(name)
   local ctor = constructors[name]
@@ -179,7 +278,7 @@ end
 M.commands = setmetatable({}, {
   __index = function(_, name)
     if constructors[name] then return constructors[name] end
-    if not M.is_request(name) then return nil end
+    if not M.is_request(name) then error(M.unknown_request(name), 2) end
     return constructor(name)
   end,
   __newindex = function() error("ocip.commands is read-only", 2) end,

@@ -769,8 +769,7 @@ end
 function M.request(name, fields)
   local plan = type(name) == "string" and get_plan(name)
   if not plan or plan.role ~= "request" then
-    local hint = type(name) == "string" and suggest.phrase(catalog.suggest(name, 3)) or ""
-    return nil, Error.new("usage", "unknown request type: " .. tostring(name) .. hint, { command = name })
+    return nil, catalog.unknown_request(name)
   end
   if fields == nil then fields = {} end
   if type(fields) ~= "table" then

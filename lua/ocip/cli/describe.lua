@@ -30,7 +30,7 @@ local function constraints(f)
 end
 
 local function unknown(name)
-  local close = require("ocip.cli.suggest").names(name, 6)
+  local close = catalog.suggest(name, 6, true)
   io.stderr:write("ocip describe: unknown request or type '", name, "'\n")
   if #close > 0 then
     io.stderr:write("did you mean:\n")

@@ -133,7 +133,7 @@ function M.main(args)
   if o.help then print(USAGE) return 0 end
   if not o.name then io.stderr:write(USAGE, "\n") return 2 end
   if not catalog.is_request(o.name) then
-    local close = require("ocip.cli.suggest").names(o.name, 6)
+    local close = catalog.suggest(o.name, 6)
     io.stderr:write("ocip send: unknown request '", o.name, "'\n")
     if #close > 0 then io.stderr:write("did you mean: ", table.concat(close, ", "), "\n") end
     return 2
