@@ -79,6 +79,35 @@ describe("ocip describe", function()
     assert.are.equal(1, code2)
     assert.matches("no request matches", err2)
   end)
+
+  it("--find marks the newest version of a family and the deprecated ones", function()
+    local out, code = ocip("describe --find UserGetRequest")
+    assert.are.equal(0, code)
+    assert.matches("\nUserGetRequest23V2 +newest\n", out)
+    assert.matches("\nUserGetRequest23 +deprecated\n", out)
+    assert.matches("\nUserGetRequest14 +deprecated\n", out)
+    assert.matches("\nSystemInterceptUserGetRequest\n", out) -- one version, current: no mark
+    local deprecated = 0
+    for line in out:gmatch("[^\n]+") do
+      if line:match("^UserGetRequest%w+ +deprecated$") then deprecated = deprecated + 1 end
+    end
+    assert.are.equal(23, deprecated)
+  end)
+
+  it("describe tells a request's version: deprecated, the newest, its family", function()
+    local out, code = ocip("describe UserGetRequest22V5")
+    assert.are.equal(0, code)
+    assert.matches("^UserGetRequest22V5 %(request, deprecated%)", out)
+    assert.matches("\nversion: 18 of 24 in family UserGetRequest; the newest is UserGetRequest23V2\n", out)
+    out = ocip("describe UserGetRequest23V2")
+    assert.matches("\nversion: 24 of 24 in family UserGetRequest, the newest\n", out)
+    out = ocip("describe GroupAddRequest")
+    assert.matches("^GroupAddRequest %(request, deprecated%)", out)
+    assert.is_nil(out:find("version:", 1, true)) -- the only one of its family
+    out = ocip("describe UserDeleteRequest")
+    assert.matches("^UserDeleteRequest %(request%)", out)
+    assert.is_nil(out:find("version:", 1, true))
+  end)
 end)
 
 describe("ocip send (offline)", function()

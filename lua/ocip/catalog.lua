@@ -55,52 +55,49 @@ M.requests = requests
 --                     17sp4 < 17sp4V2 < 21sp1 < 21sp1V2 < 22 < 22V2 < 23 < 23V2;
 --   "RI"              release-independent: the current form, newest of all.
 -- A name whose suffix fits none of these is a family of its own.
-local version_cache = {}
+local family_of, key_of = {}, {} -- caches: request name -> family, version key
 
--- version(name) -> family, key (array compared element by element)
+-- version(name) -> family, key: a number, larger = newer: the fields class (0 no
+-- suffix, 1 numbered, 2 RI), release, sp, mp, V, A, two decimal digits each. A suffix
+-- that does not parse (or a number >= 100) makes the name a family of its own.
 local function version(name)
-  local v = version_cache[name]
-  if v then return v[1], v[2] end
+  local fam = family_of[name]
+  if fam then return fam, key_of[name] end
   local base, suffix = name:match("^(.*Request)(.*)$")
   local key
   if not base then
-    base, key = name, { 0 }
+    base, key = name, 0
   elseif suffix == "" then
-    key = { 0 }
+    key = 0
   elseif suffix == "RI" then
-    key = { 2 }
+    key = 2e10
   else
-    local major, rest = suffix:match("^(%d+)(.*)$")
+    local major, r = suffix:match("^(%d+)(.*)$")
     if major then
-      local function take(pat)
-        local n, r = rest:match("^" .. pat .. "(%d+)(.*)$")
-        if n then rest = r return tonumber(n) end
-        return 0
+      local sp, mp, rv, a = 0, 0, 0, 0
+      local n, rest = r:match("^sp(%d+)(.*)$")
+      if n then sp, r = tonumber(n), rest end
+      n, rest = r:match("^[mM]p(%d+)(.*)$")
+      if n then mp, r = tonumber(n), rest end
+      n, rest = r:match("^V(%d+)(.*)$")
+      if n then rv, r = tonumber(n), rest end
+      if r == "A" then a, r = 1, "" end
+      major = tonumber(major)
+      if r == "" and major < 100 and sp < 100 and mp < 100 and rv < 100 then
+        key = 1e10 + major * 1e8 + sp * 1e6 + mp * 1e4 + rv * 1e2 + a
       end
-      local sp, mp, rv = take("sp"), take("[mM]p"), take("V")
-      local a = 0
-      if rest == "A" then a, rest = 1, "" end
-      if rest == "" then key = { 1, tonumber(major), sp, mp, rv, a } end
     end
-    if not key then base, key = name, { 0 } end
+    if not key then base, key = name, 0 end
   end
-  version_cache[name] = { base, key }
+  family_of[name], key_of[name] = base, key
   return base, key
-end
-
-local function key_less(a, b)
-  for i = 1, math.max(#a, #b) do
-    local x, y = a[i] or -1, b[i] or -1
-    if x ~= y then return x < y end
-  end
-  return false
 end
 
 --- newer(a, b) -> true when request name a is a newer version of the same family as b
 function M.newer(a, b)
   local fa, ka = version(a)
   local fb, kb = version(b)
-  return fa == fb and key_less(kb, ka)
+  return fa == fb and ka > kb
 end
 
 -- Order for suggestions: by family name, newest version first.
@@ -108,7 +105,77 @@ local function family_order(a, b)
   local fa, ka = version(a)
   local fb, kb = version(b)
   if fa ~= fb then return fa < fb end
-  return key_less(kb, ka)
+  return ka > kb
+end
+
+local members_of = {} -- family name -> its requests oldest first, or false
+
+-- members(fam) -> the family's request names oldest first, or nil. They all start
+-- with the family name: the catalog finds those by binary search, without listing
+-- or parsing every name of the release.
+local function members(fam)
+  local list = members_of[fam]
+  if list == nil then
+    list = {}
+    for _, n in ipairs(core.catalog_requests(fam)) do
+      if version(n) == fam then list[#list + 1] = n end
+    end
+    table.sort(list, function(a, b) return key_of[a] < key_of[b] end)
+    if not list[1] then list = false end
+    members_of[fam] = list
+  end
+  return list or nil
+end
+
+-- every family name, sorted (parses every request name: only for suggestions)
+local function family_names()
+  local seen, out = {}, {}
+  for _, n in ipairs(requests()) do
+    local fam = version(n)
+    if not seen[fam] then seen[fam] = true; out[#out + 1] = fam end
+  end
+  table.sort(out)
+  return out
+end
+
+--- family(name) -> family name, array of its requests oldest first; `name` is a
+-- request or a family name ("UserGetRequest"). nil when it is neither.
+function M.family(name)
+  if type(name) ~= "string" then return nil end
+  local fam = M.is_request(name) and version(name) or name
+  local list = members(fam)
+  if not list then return nil end
+  return fam, table.move(list, 1, #list, 1, {})
+end
+
+--- is_deprecated(name) -> true for a request of the release's deprecated schema files
+function M.is_deprecated(name)
+  return type(name) == "string" and core.catalog_deprecated(name)
+end
+
+-- newest request of a family that is not deprecated, or nil
+local function current(list)
+  for i = #list, 1, -1 do
+    if not M.is_deprecated(list[i]) then return list[i] end
+  end
+end
+
+--- latest(name) -> the newest request of the family of `name` (a family name such as
+-- "UserGetRequest", or any of its requests) that is not deprecated; or nil, err
+-- (usage) when the name is unknown (err.suggestions) or every version is deprecated.
+function M.latest(name)
+  local fam = type(name) == "string" and (M.is_request(name) and version(name) or name)
+  local list = fam and members(fam)
+  if not list then
+    local sg = require "ocip.suggest"
+    local close = type(name) == "string" and sg.close(name, family_names(), 3) or {}
+    return nil, Error.new("usage", "unknown request family " .. tostring(name) .. sg.phrase(close),
+      { command = type(name) == "string" and name or nil, suggestions = close })
+  end
+  local newest = current(list)
+  if newest then return newest end
+  return nil, Error.new("usage", ("every version of %s is deprecated (the newest is %s)"):format(fam,
+    list[#list]), { command = name, newest = list[#list] })
 end
 
 --- suggest(word, n, types) -> up to n (default 5) request names close to `word`
@@ -211,6 +278,8 @@ local described = {}
 
 --- describe(name) -> { name, kind, base, response, abstract, subs, fields = {...},
 -- choices = { [id] = { required, branches = { {field names}, ... } } } } or nil, err.
+-- Requests also carry family (see version below), versions (how many in the family),
+-- latest (catalog.latest of the family, nil when all are deprecated) and deprecated.
 -- A field of type OCITable carries `columns`, its headings in server order (from the
 -- catalog's column hints), or nil when unknown.
 -- Simple types: { name, kind = "simple", prim, enum, facets }.
@@ -228,6 +297,12 @@ function M.describe(name)
       name = t.name, kind = KIND[t.role] or "data", base = t.base, response = t.response,
       abstract = t.abstract, subs = t.subs or {}, fields = {}, choices = {},
     }
+    if t.role == "request" then
+      local fam = version(t.name)
+      local list = members(fam)
+      d.family, d.versions, d.latest = fam, #list, current(list)
+      d.deprecated = M.is_deprecated(t.name) or nil
+    end
     if t.content then flatten(t.content, d.fields, d.choices, { required = true }) end
   end
   described[name] = d
@@ -235,7 +310,9 @@ function M.describe(name)
 end
 
 --- find(pattern) -> sorted array of request names that contain `pattern`
--- (case-insensitive plain substring) or match it as a Lua pattern.
+-- (case-insensitive plain substring) or match it as a Lua pattern; second value:
+-- marks, name -> "newest" (the family's latest, when the family has several
+-- versions) or "deprecated".
 function M.find(pattern)
   pattern = tostring(pattern or "")
   local lower = pattern:lower()
@@ -248,7 +325,16 @@ function M.find(pattern)
     end
     if hit then out[#out + 1] = name end
   end
-  return out
+  local marks = {}
+  for _, name in ipairs(out) do
+    if M.is_deprecated(name) then
+      marks[name] = "deprecated"
+    else
+      local list = members((version(name)))
+      if #list > 1 and current(list) == name then marks[name] = "newest" end
+    end
+  end
+  return out, marks
 end
 
 --- build(name, fields) -> validated request object, or nil, err (never raises).
