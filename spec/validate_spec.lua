@@ -361,6 +361,38 @@ describe("validation reports every problem at once", function()
     assert.are.equal("unknown field xyzzy", err.problems[1].message)
   end)
 
+  it("counts a field given under both names as given twice, even as an empty list", function()
+    local base = { service_provider_id = "sp", group_id = "g", user_id = "u", last_name = "S",
+      first_name = "A", calling_line_id_last_name = "S", calling_line_id_first_name = "A" }
+    for _, pair in ipairs { { {}, { { alternate_user_id = "a@x" } } }, { { { alternate_user_id = "a@x" } }, {} } } do
+      local t = {}
+      for k, v in pairs(base) do t[k] = v end
+      t.alternate_user_id, t.alternateUserId = pair[1], pair[2]
+      local _, err = catalog.build(REQ, t)
+      assert.are.equal(REQ .. ".alternate_user_id", err.field)
+      assert.truthy(err.message:find("given twice", 1, true), err.message)
+    end
+  end)
+
+  it("finds at least one problem wherever the first pass found one, across the catalog", function()
+    -- every 10th request: no fields, and every field given a value of the wrong kind
+    local names = catalog.requests()
+    for i = 1, #names, 10 do
+      local name = names[i]
+      local d = catalog.describe(name)
+      local wrong = {}
+      for _, f in ipairs(d.fields) do wrong[f.name] = f.prim == "boolean" and "yes" or true end
+      for _, fields in ipairs { {}, wrong } do
+        local ok, req, err = pcall(catalog.build, name, fields)
+        assert.is_true(ok, name .. ": " .. tostring(req))
+        if not req then
+          assert.is_true(#err.problems >= 1, name)
+          assert.are.equal(err.problems[1].field, err.field)
+        end
+      end
+    end
+  end)
+
   it("says a boolean field takes true or false", function()
     local _, err = catalog.build("UserModifyRequest22", { user_id = "u", allow_video = "yes" })
     assert.are.equal("UserModifyRequest22.allow_video", err.field)

@@ -27,8 +27,9 @@
 -- the schema position of its field; each record sorts its own problems by that
 -- position (stable), nested problems staying at their parent field's position;
 -- unknown keys come first, sorted (a typo there often explains a "required" problem
--- below it). The result is the same on every run, whatever the table iteration order. A value found bad in collect mode is stored as BAD, so that
--- "required" and choice checks still see it as given.
+-- below it). The result is the same on every run, whatever the table iteration
+-- order. A value found bad in collect mode is stored as BAD, so that "required" and
+-- choice checks still see it as given.
 local catalog = require "ocip.catalog"
 local core = require "ocip.core"
 local Error = require "ocip.error"
