@@ -134,6 +134,7 @@ static int l_catalog_type(lua_State *L) {
     }
     lua_pushliteral(L, "complex");
     lua_setfield(L, -2, "kind");
+    if (t->flags & OCIP_TF_DEPRECATED) set_bool(L, "deprecated", 1);
     lua_pushstring(L, t->role < sizeof ROLE_NAMES / sizeof *ROLE_NAMES ? ROLE_NAMES[t->role] : "data");
     lua_setfield(L, -2, "role");
     set_type_name(L, c, "response", t->response);
@@ -152,14 +153,40 @@ static int l_catalog_type(lua_State *L) {
     return 1;
 }
 
-/* core.catalog_requests() -> sorted array of every request name. */
+/* core.catalog_requests([prefix]) -> sorted array of every request name, or of those
+ * starting with prefix (a binary search: the request list is sorted by strcmp). */
 static int l_catalog_requests(lua_State *L) {
+    size_t plen = 0;
+    const char *prefix = luaL_optlstring(L, 1, NULL, &plen);
     const ocip_catalog *c = ocip_catalog_get();
-    lua_createtable(L, (int)c->request_count, 0);
-    for (uint32_t i = 0; i < c->request_count; i++) {
-        lua_pushstring(L, ocip_cat_str(c, c->types[c->requests[i]].name));
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    uint32_t lo = 0, hi = c->request_count;
+    if (prefix) {
+        while (lo < hi) { /* first name >= prefix */
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (strcmp(ocip_cat_str(c, c->types[c->requests[mid]].name), prefix) < 0) lo = mid + 1;
+            else hi = mid;
+        }
+        hi = c->request_count;
     }
+    lua_createtable(L, prefix ? 0 : (int)c->request_count, 0);
+    lua_Integer n = 0;
+    for (uint32_t i = lo; i < hi; i++) {
+        const char *name = ocip_cat_str(c, c->types[c->requests[i]].name);
+        if (prefix && strncmp(name, prefix, plen) != 0) break;
+        lua_pushstring(L, name);
+        lua_rawseti(L, -2, ++n);
+    }
+    return 1;
+}
+
+/* core.catalog_deprecated(name) -> true for a deprecated request, else false (also for
+ * unknown names): one binary search, nothing materialised. */
+static int l_catalog_deprecated(lua_State *L) {
+    size_t len;
+    const char *name = luaL_checklstring(L, 1, &len);
+    const ocip_catalog *c = ocip_catalog_get();
+    uint32_t ti = ocip_cat_find_n(c, name, len);
+    lua_pushboolean(L, ti != OCIP_NONE && (c->types[ti].flags & OCIP_TF_DEPRECATED));
     return 1;
 }
 
@@ -204,6 +231,7 @@ void ocip_open_catalog(lua_State *L) {
     static const luaL_Reg fns[] = {
         {"catalog_type", l_catalog_type},
         {"catalog_requests", l_catalog_requests},
+        {"catalog_deprecated", l_catalog_deprecated},
         {"catalog_release", l_catalog_release},
         {"catalog_derives", l_catalog_derives},
         {"catalog_find_types", l_catalog_find_types},

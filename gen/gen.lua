@@ -109,10 +109,10 @@ local function main(schema_dir, out_file, columns_file)
   local c = lay.counts
   for _, w in ipairs(lay.warnings) do io.stderr:write("gen: warning: ", w, "\n") end
   io.stderr:write(string.format(
-    "gen: release %s: %d of %d files; %d types: %d requests, %d responses (%d data), " ..
+    "gen: release %s: %d of %d files; %d types: %d requests (%d deprecated), %d responses (%d data), " ..
     "%d data types, %d simple types (%d enums), %d choices, %d tables; " ..
     "%d particles, %d column hints, %d string bytes; %.2fs cpu\n",
-    release, #files, total, #lay.types, c.requests, c.responses, c.data_responses,
+    release, #files, total, #lay.types, c.requests, c.deprecated, c.responses, c.data_responses,
     c.data_types, c.simple_types, c.enum_types, c.choices, c.tables,
     c.particles, c.hints, lay.string_size, os.clock() - t0))
 end

@@ -8,7 +8,7 @@ local M = {}
 local NONE = 0xFFFFFFFF
 local ROLE = { data = 0, request = 1, response = 2, table = 3, base = 4 }
 local TF = { abstract = 1, length = 2, minLength = 4, maxLength = 8,
-             minInclusive = 16, maxInclusive = 32, ws_preserve = 64 }
+             minInclusive = 16, maxInclusive = 32, ws_preserve = 64, deprecated = 128 }
 local PF_NILLABLE, PF_LIST = 1, 2
 local PART = { element = 0, sequence = 1, choice = 2 }
 
@@ -24,7 +24,7 @@ function M.layout(defs, overlay, hints)
   local out = {
     strings = {}, string_size = 0, types = {}, particles = {}, children = {},
     enums = {}, patterns = {}, subs = {}, requests = {}, hints = {}, columns = {}, warnings = {},
-    counts = { requests = 0, responses = 0, data_responses = 0, data_types = 0,
+    counts = { requests = 0, deprecated = 0, responses = 0, data_responses = 0, data_types = 0,
                simple_types = 0, enum_types = 0, choices = 0, tables = 0, particles = 0 },
   }
   local pool = {}
@@ -189,6 +189,10 @@ function M.layout(defs, overlay, hints)
       end
       if d.role == "request" then
         c.requests = c.requests + 1
+        if d.deprecated then
+          t.flags = t.flags | TF.deprecated
+          c.deprecated = c.deprecated + 1
+        end
         t.response = index[d.response]
         out.requests[#out.requests + 1] = i - 1
       elseif d.role == "response" then

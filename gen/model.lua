@@ -278,8 +278,13 @@ function M.build(files, overlay)
   end
 
   -- Requests answer XResponseN when it exists and is a response, else SuccessResponse.
+  -- A request is deprecated when the release defines it in a deprecated schema file:
+  -- one whose name contains "Deprecated" (R25: OCISchemaDeprecated.xsd,
+  -- OCISchemaDeprecatedAS.xsd, OCISchemaASDeprecatedSpecialExceptions.xsd, all
+  -- included by OCISchemaAS.xsd).
   for _, d in pairs(defs) do
     if d.role == "request" then
+      d.deprecated = M.deprecated_file(d.where)
       local head, tail = d.name:match("^(.*)Request(.-)$")
       local r = head and defs[head .. "Response" .. tail]
       d.response = (r and r.role == "response") and r.name or "SuccessResponse"
@@ -287,6 +292,12 @@ function M.build(files, overlay)
     end
   end
   return defs
+end
+
+--- deprecated_file(rel) -> true for a schema file of deprecated commands (by its name)
+function M.deprecated_file(rel)
+  local base = tostring(rel):match("([^/]*)$")
+  return base:find("Deprecated", 1, true) ~= nil
 end
 
 -- camelCase -> snake_case: "_" at lower/digit->Upper and at Upper->Upper+lower.

@@ -49,7 +49,10 @@ enum {
     OCIP_TF_MAX_LENGTH = 1u << 3,
     OCIP_TF_MIN_INCL = 1u << 4,
     OCIP_TF_MAX_INCL = 1u << 5,
-    OCIP_TF_WS_PRESERVE = 1u << 6 /* whiteSpace="preserve" on a token-derived type */
+    OCIP_TF_WS_PRESERVE = 1u << 6, /* whiteSpace="preserve" on a token-derived type */
+    /* a request defined in one of the release's deprecated schema files (the
+       file name contains "Deprecated": OCISchemaDeprecated.xsd, ...) */
+    OCIP_TF_DEPRECATED = 1u << 7
 };
 
 /* One named type. Simple and complex types share this record; fields that do

@@ -71,17 +71,16 @@ local function request(row)
       group_id = f.group_id, name = f.department }
   end
   local req, err = ocip.catalog.build(COMMAND, f)
-  if not req and err.field then
-    -- a defaulted field holds the user's own value: name the column they wrote
-    local dst = err.field:match("^" .. COMMAND .. "%.([%w_]+)$")
-    if dst and defaulted[dst] then
-      local src = DEFAULTED[dst]
-      err.field = COMMAND .. "." .. src
-      local at = err.message:find(COMMAND .. "." .. dst, 1, true)
-      if at then
-        err.message = err.message:sub(1, at - 1) .. err.field .. err.message:sub(at + #COMMAND + 1 + #dst)
-      end
+  if not req and err.problems then
+    -- a defaulted field holds the user's own value: name the column they wrote, once
+    local kept, seen = {}, {}
+    for _, pr in ipairs(err.problems) do
+      local dst = pr.field:match("^" .. COMMAND .. "%.([%w_]+)$")
+      if dst and defaulted[dst] then pr = { field = COMMAND .. "." .. DEFAULTED[dst], message = pr.message } end
+      local key = pr.field .. "\0" .. pr.message
+      if not seen[key] then seen[key], kept[#kept + 1] = true, pr end
     end
+    err = require("ocip.validate").error(COMMAND, kept)
   end
   return req, err
 end

@@ -110,10 +110,16 @@ describe("catalog", function()
     assert.are.equal(ocip.commands.UserGetRequest23V2, ocip.commands.UserGetRequest23V2, "constructor cached")
   end)
 
-  it("ocip.commands has no entry for unknown names or non-requests", function()
-    assert.is_nil(ocip.commands.NoSuchRequest)
-    assert.is_nil(ocip.commands.UserGetResponse23V2)
-    assert.is_nil(ocip.commands.GroupDepartmentKey)
+  it("ocip.commands raises a usage error for unknown names and non-requests; is_request tells", function()
+    for _, name in ipairs { "NoSuchRequest", "UserGetResponse23V2", "GroupDepartmentKey" } do
+      local ok, err = pcall(function() return ocip.commands[name] end)
+      assert.is_false(ok, name)
+      assert.is_true(Error.is(err), name)
+      assert.are.equal("usage", err.kind)
+      assert.truthy(err.message:find(name, 1, true), err.message)
+      assert.is_false(catalog.is_request(name))
+    end
+    assert.is_nil(rawget(ocip.commands, "NoSuchRequest"))
     assert.has_error(function() ocip.commands.X = 1 end)
   end)
 
@@ -184,6 +190,168 @@ describe("catalog", function()
 
   it("ocip.describe is the catalog's describe", function()
     assert.are.equal(catalog.describe("UserGetRequest23V2"), ocip.describe("UserGetRequest23V2"))
+  end)
+end)
+
+describe("request names: did you mean", function()
+  local function raised(fn)
+    local ok, err = pcall(fn)
+    assert.is_false(ok, "expected an error")
+    assert.is_true(Error.is(err), tostring(err))
+    return err
+  end
+
+  it("ocip.commands suggests the request meant (case first, then edit distance)", function()
+    local err = raised(function() return ocip.commands.UserGetRequest23v2 end)
+    assert.are.equal("usage", err.kind)
+    assert.are.equal("unknown request UserGetRequest23v2 (did you mean UserGetRequest23V2?)", err.message)
+    assert.are.same({ "UserGetRequest23V2" }, err.suggestions)
+    err = raised(function() return ocip.commands.UserGetRequst23V2 end)
+    assert.are.equal("UserGetRequest23V2", err.suggestions[1])
+    err = raised(function() return ocip.commands.UserGetResponse23V2 end)
+    assert.truthy(err.message:find("UserGetResponse23V2 is a response, not a request", 1, true), err.message)
+    assert.are.equal("UserGetRequest23V2", err.suggestions[1])
+    err = raised(function() return ocip.commands.Zzqxv end)
+    assert.are.equal("unknown request Zzqxv", err.message)
+    assert.are.same({}, err.suggestions)
+  end)
+
+  it("c:Name with a mistyped request raises the same error; methods and other keys are untouched", function()
+    local c = assert(ocip.client { host = "127.0.0.1", port = 1, username = "u", password = "p", log = false })
+    local err = raised(function() return c:UserGetRequest23v2 { user_id = "a" } end)
+    assert.are.equal("usage", err.kind)
+    assert.truthy(err.message:find("did you mean UserGetRequest23V2?", 1, true), err.message)
+    assert.are.equal("function", type(c.UserGetRequest23V2))
+    assert.are.equal("function", type(c.raw_command))
+    assert.is_nil(c.no_such_method)
+    c:close()
+  end)
+
+  it("catalog.build and raw_command name the suggestion for an unknown request", function()
+    local req, err = catalog.build("usergetrequest23v2", {})
+    assert.is_nil(req)
+    assert.are.equal("usage", err.kind)
+    assert.truthy(err.message:find("did you mean UserGetRequest23V2?", 1, true), err.message)
+  end)
+
+  it("suggests the newest versions first for a family's base name; work is bounded", function()
+    local s = catalog.suggest("UserGetRequest", 3)
+    assert.are.same({ "UserGetRequest23V2", "UserGetRequest23", "UserGetRequest22V9" }, s)
+    assert.are.same({}, catalog.suggest(("x"):rep(10000)))
+    assert.are.same({}, catalog.suggest(""))
+  end)
+end)
+
+describe("request families: newest and deprecated versions", function()
+  it("parses family and version from the name and orders versions", function()
+    local fam, members = catalog.family("UserGetRequest22V5")
+    assert.are.equal("UserGetRequest", fam)
+    assert.are.equal(24, #members)
+    assert.are.same({ "UserGetRequest14", "UserGetRequest14sp4", "UserGetRequest14sp9" },
+      { members[1], members[2], members[3] })
+    assert.are.same({ "UserGetRequest22V9", "UserGetRequest23", "UserGetRequest23V2" },
+      { members[22], members[23], members[24] })
+    assert.are.same({ catalog.family("UserGetRequest") }, { catalog.family("UserGetRequest23V2") })
+    -- sp < V within a release; "A" after its base version; "mp"/"Mp"; no suffix first; RI last
+    local _, trunk = catalog.family("GroupTrunkGroupGetInstanceRequest")
+    local pos = {}
+    for i, n in ipairs(trunk) do pos[n] = i end
+    local function before(a, b) assert.is_true(pos[a] < pos[b], a .. " before " .. b) end
+    before("GroupTrunkGroupGetInstanceRequest14sp9", "GroupTrunkGroupGetInstanceRequest14sp9A")
+    before("GroupTrunkGroupGetInstanceRequest14sp9A", "GroupTrunkGroupGetInstanceRequest15")
+    before("GroupTrunkGroupGetInstanceRequest17sp4", "GroupTrunkGroupGetInstanceRequest17sp4V2")
+    before("GroupTrunkGroupGetInstanceRequest19V2", "GroupTrunkGroupGetInstanceRequest19sp1")
+    local _, pw = catalog.family("SystemPasswordRulesGetRequest")
+    assert.are.equal("SystemPasswordRulesGetRequest13mp2", pw[1])
+    assert.are.equal("SystemPasswordRulesGetRequestRI", pw[#pw])
+    local _, login = catalog.family("UserGetLoginInfoRequest")
+    assert.are.equal("UserGetLoginInfoRequest", login[1])
+    assert.is_true(catalog.newer("UserGetRequest23V2", "UserGetRequest23"))
+    assert.is_false(catalog.newer("UserGetRequest23", "UserGetRequest23V2"))
+    assert.is_false(catalog.newer("UserGetRequest23V2", "UserAddRequest22V2")) -- other family
+    assert.is_nil(catalog.family("NoSuchRequest"))
+  end)
+
+  it("core.catalog_requests(prefix) lists the requests starting with prefix", function()
+    local core = require "ocip.core"
+    local all = core.catalog_requests()
+    assert.are.same(all, core.catalog_requests(""))
+    local some = core.catalog_requests("UserGetRequest")
+    assert.are.equal(24, #some)
+    for _, n in ipairs(some) do assert.are.equal("UserGetRequest", n:sub(1, 14)) end
+    assert.are.same({ "UserGetRequest23V2" }, core.catalog_requests("UserGetRequest23V2"))
+    assert.are.same({}, core.catalog_requests("UserGetRequest23V2x"))
+    assert.are.same({}, core.catalog_requests("zzz"))
+    assert.are.same({}, core.catalog_requests("\0"))
+    assert.are.equal(all[1], core.catalog_requests(all[1])[1])
+    assert.are.equal(all[#all], core.catalog_requests(all[#all])[1])
+  end)
+
+  it("marks the requests of the deprecated schema files", function()
+    assert.is_true(catalog.is_deprecated("UserGetRequest22V5"))
+    assert.is_true(catalog.is_deprecated("UserGetRequest14sp4"))
+    assert.is_false(catalog.is_deprecated("UserGetRequest23V2"))
+    assert.is_false(catalog.is_deprecated("NoSuchRequest"))
+    assert.is_true(catalog.type("UserGetRequest22V5").deprecated)
+    assert.is_nil(catalog.type("UserGetRequest23V2").deprecated)
+    local d = catalog.describe("UserGetRequest22V5")
+    assert.is_true(d.deprecated)
+    assert.are.equal("UserGetRequest", d.family)
+    assert.are.equal("UserGetRequest23V2", d.latest)
+    assert.is_nil(catalog.describe("UserGetRequest23V2").deprecated)
+  end)
+
+  it("latest gives the newest version that is not deprecated", function()
+    assert.are.equal("UserGetRequest23V2", catalog.latest "UserGetRequest")
+    assert.are.equal("UserGetRequest23V2", catalog.latest "UserGetRequest14sp4")
+    assert.are.equal("UserAddRequest22V2", catalog.latest "UserAddRequest")
+    assert.are.equal("UserModifyRequest22", catalog.latest "UserModifyRequest")
+    assert.are.equal("GroupTrunkGroupGetInstanceRequest23", catalog.latest "GroupTrunkGroupGetInstanceRequest")
+    assert.are.equal("SystemPasswordRulesGetRequestRI", catalog.latest "SystemPasswordRulesGetRequest")
+    assert.are.equal("UserGetLoginInfoRequestRI", catalog.latest "UserGetLoginInfoRequest")
+    assert.is_true(catalog.is_deprecated "UserGetLoginInfoRequest22V4")
+    assert.are.equal("UserDeleteRequest", catalog.latest "UserDeleteRequest") -- one version
+    -- every version deprecated: nil, err naming the newest
+    local name, err = catalog.latest "GroupAddRequest"
+    assert.is_nil(name)
+    assert.are.equal("usage", err.kind)
+    assert.truthy(err.message:find("deprecated", 1, true), err.message)
+    -- unknown: nil, err with suggestions
+    name, err = catalog.latest "UserGetReqest"
+    assert.is_nil(name)
+    assert.are.equal("usage", err.kind)
+    assert.are.equal("UserGetRequest", err.suggestions[1])
+    assert.truthy(err.message:find("did you mean UserGetRequest", 1, true), err.message)
+  end)
+
+  it("no family's newest version is deprecated while a current one exists", function()
+    local seen = {}
+    for _, name in ipairs(catalog.requests()) do
+      local fam, members = catalog.family(name)
+      if not seen[fam] then
+        seen[fam] = true
+        local latest = catalog.latest(fam)
+        if latest then
+          assert.is_false(catalog.is_deprecated(latest), fam)
+          assert.are.equal(latest, members[#members], fam)
+        end
+      end
+    end
+  end)
+
+  it("find marks the newest version of a family and the deprecated ones", function()
+    local names, marks = catalog.find("UserGetRequest")
+    assert.are.equal("newest", marks.UserGetRequest23V2)
+    assert.are.equal("deprecated", marks.UserGetRequest23)
+    assert.are.equal("deprecated", marks.UserGetRequest14)
+    local n = 0
+    for _, name in ipairs(names) do
+      if name:match("^UserGetRequest") then n = n + 1 end
+    end
+    assert.are.equal(24, n)
+    assert.is_nil(marks.UserDeleteRequest) -- a family of one: nothing to tell
+    local _, m2 = catalog.find("^UserDeleteRequest$")
+    assert.is_nil(m2.UserDeleteRequest)
   end)
 end)
 

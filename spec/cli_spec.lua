@@ -58,6 +58,16 @@ describe("ocip describe", function()
     assert.matches("did you mean:\n  UserGetRequest23V2\n", err)
   end)
 
+  it("suggests only the name that differs in case alone", function()
+    local out, code, err = ocip("describe usergetrequest23v2")
+    assert.are.equal(2, code)
+    assert.are.equal("", out)
+    assert.truthy(err:find("did you mean:\n  UserGetRequest23V2\n$"), err)
+    _, code, err = ocip("send UserGetRequest23v2 user_id=x")
+    assert.are.equal(2, code)
+    assert.truthy(err:find("did you mean: UserGetRequest23V2\n$"), err)
+  end)
+
   it("--find lists matching request names", function()
     local out, code = ocip("describe --find UserGetListInSystem")
     assert.are.equal(0, code)
@@ -68,6 +78,35 @@ describe("ocip describe", function()
     local _, code2, err2 = ocip("describe --find NoSuchThingAtAll")
     assert.are.equal(1, code2)
     assert.matches("no request matches", err2)
+  end)
+
+  it("--find marks the newest version of a family and the deprecated ones", function()
+    local out, code = ocip("describe --find UserGetRequest")
+    assert.are.equal(0, code)
+    assert.matches("\nUserGetRequest23V2 +newest\n", out)
+    assert.matches("\nUserGetRequest23 +deprecated\n", out)
+    assert.matches("\nUserGetRequest14 +deprecated\n", out)
+    assert.matches("\nSystemInterceptUserGetRequest\n", out) -- one version, current: no mark
+    local deprecated = 0
+    for line in out:gmatch("[^\n]+") do
+      if line:match("^UserGetRequest%w+ +deprecated$") then deprecated = deprecated + 1 end
+    end
+    assert.are.equal(23, deprecated)
+  end)
+
+  it("describe tells a request's version: deprecated, the newest, its family", function()
+    local out, code = ocip("describe UserGetRequest22V5")
+    assert.are.equal(0, code)
+    assert.matches("^UserGetRequest22V5 %(request, deprecated%)", out)
+    assert.matches("\nversion: 18 of 24 in family UserGetRequest; the newest is UserGetRequest23V2\n", out)
+    out = ocip("describe UserGetRequest23V2")
+    assert.matches("\nversion: 24 of 24 in family UserGetRequest, the newest\n", out)
+    out = ocip("describe GroupAddRequest")
+    assert.matches("^GroupAddRequest %(request, deprecated%)", out)
+    assert.is_nil(out:find("version:", 1, true)) -- the only one of its family
+    out = ocip("describe UserDeleteRequest")
+    assert.matches("^UserDeleteRequest %(request%)", out)
+    assert.is_nil(out:find("version:", 1, true))
   end)
 end)
 
@@ -101,6 +140,22 @@ describe("ocip send (offline)", function()
     assert.are.equal(1, code)
     assert.matches("validation", err)
     assert.matches("bogus_field", err)
+  end)
+
+  it("reports every problem at once, on stderr and in --json's error.problems", function()
+    local out, code, err = ocip("send --dry-run --json UserAddRequest22V2 user_id=u@x userid=v is_place=yes")
+    assert.are.equal(1, code)
+    assert.truthy(err:find("unknown field userid (did you mean user_id?)", 1, true), err)
+    assert.truthy(err:find("UserAddRequest22V2.last_name: required field missing", 1, true), err)
+    assert.truthy(err:find("is_place: boolean expected (true or false)", 1, true), err)
+    local e = cjson.decode(out).error
+    assert.are.equal("validation", e.kind)
+    local fields = {}
+    for i, p in ipairs(e.problems) do fields[i] = p.field end
+    assert.are.same({ "UserAddRequest22V2.userid", "UserAddRequest22V2.service_provider_id",
+      "UserAddRequest22V2.group_id", "UserAddRequest22V2.last_name", "UserAddRequest22V2.first_name",
+      "UserAddRequest22V2.calling_line_id_last_name", "UserAddRequest22V2.calling_line_id_first_name",
+      "UserAddRequest22V2.is_place" }, fields)
   end)
 
   it("an unknown request gives exit 2 with suggestions", function()

@@ -250,3 +250,167 @@ describe("validation", function()
     assert.are.equal("UserGetRequest23V2.bogus", err.field)
   end)
 end)
+
+describe("validation reports every problem at once", function()
+  local REQ = "UserAddRequest22V2"
+
+  local function fields_of(err)
+    local out = {}
+    for i, p in ipairs(err.problems) do out[i] = p.field end
+    return out
+  end
+
+  it("lists four missing required fields in one error, in schema order", function()
+    local req, err = catalog.build(REQ, { service_provider_id = "sp", group_id = "g", user_id = "u" })
+    assert.is_nil(req)
+    assert.are.equal("validation", err.kind)
+    assert.are.same({ REQ .. ".last_name", REQ .. ".first_name", REQ .. ".calling_line_id_last_name",
+      REQ .. ".calling_line_id_first_name" }, fields_of(err))
+    for _, p in ipairs(err.problems) do assert.are.equal("required field missing", p.message) end
+    -- the first problem stays the error's field; the message names every problem on one line
+    assert.are.equal(REQ .. ".last_name", err.field)
+    assert.is_nil(err.message:find("\n", 1, true), err.message)
+    assert.truthy(err.message:find("4 problems", 1, true), err.message)
+    for _, p in ipairs(err.problems) do
+      assert.truthy(err.message:find(p.field .. ": " .. p.message, 1, true), err.message)
+    end
+    -- tostring: a summary line, then one line per problem
+    local lines = {}
+    for line in tostring(err):gmatch("[^\n]+") do lines[#lines + 1] = line end
+    assert.are.equal(5, #lines, tostring(err))
+    assert.truthy(lines[1]:find("ocip.validation error in " .. REQ .. ": 4 problems", 1, true), lines[1])
+    for i, p in ipairs(err.problems) do
+      assert.are.equal("  " .. p.field .. ": " .. p.message, lines[i + 1])
+    end
+  end)
+
+  it("keeps a single problem on one line, as before", function()
+    local _, err = catalog.build("UserGetRequest23V2", {})
+    assert.are.equal(1, #err.problems)
+    assert.are.same({ field = "UserGetRequest23V2.user_id", message = "required field missing" }, err.problems[1])
+    assert.are.equal("UserGetRequest23V2.user_id: required field missing", err.message)
+    assert.is_nil(tostring(err):find("\n", 1, true))
+  end)
+
+  it("orders problems by the schema, nested ones at their field, unknown keys first and sorted", function()
+    local _, err = catalog.build(REQ, {
+      service_provider_id = "sp", group_id = "g", user_id = "u", first_name = "A",
+      calling_line_id_last_name = "S", calling_line_id_first_name = "A",
+      zzz = 1, aaa = 2, is_place = "yes", phone_number = true,
+      address = { town = "x", city = ("é"):rep(51) },
+      alternate_user_id = { { alternate_user_id = "a@x", description = ("d"):rep(200) }, { nope = 1 } },
+    })
+    assert.are.same({
+      REQ .. ".aaa", REQ .. ".zzz",
+      REQ .. ".last_name", REQ .. ".phone_number",
+      REQ .. ".address.town", REQ .. ".address.city",
+      REQ .. ".alternate_user_id[1].description",
+      REQ .. ".alternate_user_id[2].nope", REQ .. ".alternate_user_id[2].alternate_user_id",
+      REQ .. ".is_place",
+    }, fields_of(err))
+  end)
+
+  it("gives the same problems whatever order the keys were inserted in", function()
+    local keys = { "zzz", "aaa", "is_place", "phone_number", "extension", "service_provider_id", "title",
+      "qqq", "mobile_phone_number", "email_address" }
+    local values = { zzz = 1, aaa = 2, is_place = "yes", phone_number = true, extension = "1",
+      service_provider_id = "sp", title = ("t"):rep(51), qqq = 3, mobile_phone_number = {},
+      email_address = false }
+    local first
+    for round = 1, 12 do
+      local t = {}
+      for i = 1, #keys do
+        local k = keys[(i * round) % #keys + 1]
+        if t[k] == nil then t[k] = values[k] end
+      end
+      for _, k in ipairs(keys) do if t[k] == nil then t[k] = values[k] end end
+      local _, err = catalog.build(REQ, t)
+      if first then assert.are.equal(first, tostring(err)) else first = tostring(err) end
+    end
+  end)
+
+  it("gives the same problems in every process (string hashes are seeded per state)", function()
+    local helpers = require "spec.helpers"
+    local code = [[local _, e = require("ocip.catalog").build("UserAddRequest22V2", { a1 = 1, b2 = 2, c3 = 3,
+      d4 = 4, e5 = 5, is_place = "no", extension = "1", title = true, yahoo_id = {}, group_id = 7.5 })
+      io.write(tostring(e))]]
+    local first
+    for _ = 1, 6 do
+      local out, status = helpers.exec(helpers.shell_quote(helpers.host()) .. " -e " .. helpers.shell_quote(code))
+      assert.are.equal(0, status)
+      assert.truthy(out:find("problems", 1, true), out)
+      if first then assert.are.equal(first, out) else first = out end
+    end
+  end)
+
+  it("suggests the field meant by an unknown key", function()
+    local _, err = catalog.build("UserGetRequest23V2", { userid = "alice" })
+    local by = {}
+    for _, p in ipairs(err.problems) do by[p.field] = p.message end
+    assert.are.equal("unknown field userid (did you mean user_id?)", by["UserGetRequest23V2.userid"])
+    assert.are.equal("required field missing", by["UserGetRequest23V2.user_id"])
+    _, err = catalog.build(REQ, { service_provider_id = "sp", group_id = "g", user_id = "u",
+      lastname = "S", first_name = "A", calling_line_id_last_name = "S", calling_line_id_first_name = "A",
+      emailAdress = "a@b.c" })
+    by = {}
+    for _, p in ipairs(err.problems) do by[p.field] = p.message end
+    assert.are.equal("unknown field lastname (did you mean last_name?)", by[REQ .. ".lastname"])
+    assert.are.equal("unknown field emailAdress (did you mean email_address?)", by[REQ .. ".emailAdress"])
+    -- nothing close: no suggestion
+    _, err = catalog.build("UserGetRequest23V2", { user_id = "a", xyzzy = 1 })
+    assert.are.equal("unknown field xyzzy", err.problems[1].message)
+  end)
+
+  it("counts a field given under both names as given twice, even as an empty list", function()
+    local base = { service_provider_id = "sp", group_id = "g", user_id = "u", last_name = "S",
+      first_name = "A", calling_line_id_last_name = "S", calling_line_id_first_name = "A" }
+    for _, pair in ipairs { { {}, { { alternate_user_id = "a@x" } } }, { { { alternate_user_id = "a@x" } }, {} } } do
+      local t = {}
+      for k, v in pairs(base) do t[k] = v end
+      t.alternate_user_id, t.alternateUserId = pair[1], pair[2]
+      local _, err = catalog.build(REQ, t)
+      assert.are.equal(REQ .. ".alternate_user_id", err.field)
+      assert.truthy(err.message:find("given twice", 1, true), err.message)
+    end
+  end)
+
+  it("finds at least one problem wherever the first pass found one, across the catalog", function()
+    -- every 10th request: no fields, and every field given a value of the wrong kind
+    local names = catalog.requests()
+    for i = 1, #names, 10 do
+      local name = names[i]
+      local d = catalog.describe(name)
+      local wrong = {}
+      for _, f in ipairs(d.fields) do wrong[f.name] = f.prim == "boolean" and "yes" or true end
+      for _, fields in ipairs { {}, wrong } do
+        local ok, req, err = pcall(catalog.build, name, fields)
+        assert.is_true(ok, name .. ": " .. tostring(req))
+        if not req then
+          assert.is_true(#err.problems >= 1, name)
+          assert.are.equal(err.problems[1].field, err.field)
+        end
+      end
+    end
+  end)
+
+  it("says a boolean field takes true or false", function()
+    local _, err = catalog.build("UserModifyRequest22", { user_id = "u", allow_video = "yes" })
+    assert.are.equal("UserModifyRequest22.allow_video", err.field)
+    assert.truthy(err.message:find("true or false", 1, true), err.message)
+    assert.truthy(err.message:find('"yes"', 1, true), err.message)
+  end)
+
+  it("bounds what tostring prints for thousands of problems; problems keeps them all", function()
+    local many = {}
+    for i = 1, 2000 do many[i] = { min_phone_number = i, max_phone_number = "" } end
+    local _, err = catalog.build("GroupDnAssignListRequest", { service_provider_id = "sp", group_id = "g",
+      dn_range = many })
+    assert.are.equal(2000, #err.problems)
+    assert.are.equal("GroupDnAssignListRequest.dn_range[2000].max_phone_number", err.problems[2000].field)
+    local text = tostring(err)
+    local n = select(2, text:gsub("\n", ""))
+    assert.is_true(n <= 60, "lines: " .. n)
+    assert.truthy(text:find("more", 1, true))
+    assert.is_true(#err.message < 2000, "message length " .. #err.message)
+  end)
+end)

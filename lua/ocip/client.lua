@@ -193,13 +193,15 @@ mt.__index = function(_, k)
   if type(k) ~= "string" then return nil end
   local f = shorthand[k]
   if f == nil then
-    f = false
-    if catalog.is_request(k) then
-      f = function(self, fields) return self:raw_command(k, fields) end
+    if not catalog.is_request(k) then
+      -- a mistyped request is a programming error: say which request was meant
+      if k:find("Request", 1, true) or k:find("Response", 1, true) then error(catalog.unknown_request(k), 2) end
+      return nil
     end
+    f = function(self, fields) return self:raw_command(k, fields) end
     shorthand[k] = f
   end
-  return f or nil
+  return f
 end
 mt.__close = function(c) c:close() end
 mt.__tostring = function(c)

@@ -1,7 +1,8 @@
 -- ocip.Error: every failure is one of these, whatever layer made it (C or Lua).
 -- Fields: kind (connect|tls|auth|timeout|closed|protocol|validation|server|limit|usage),
 -- message, and where they apply command, sent, code, summary, summary_english,
--- detail, severity, field.
+-- detail, severity, field, and for validation errors `problems`: every problem found,
+-- each { field = "Request.path", message = "..." }, in schema order.
 local core = require "ocip.core"
 
 local Error = core.error_mt()
@@ -14,15 +15,29 @@ local KINDS = {
 }
 Error.KINDS = KINDS
 
+-- Problem lines tostring shows at most (err.problems keeps every one).
+local SHOWN_PROBLEMS = 50
+
 function Error.__tostring(e)
   local parts = { "ocip." .. tostring(e.kind) .. " error" }
   if e.command then parts[#parts + 1] = " in " .. e.command end
   if e.code then parts[#parts + 1] = " [" .. tostring(e.code) .. "]" end
-  local text = e.summary_english or e.summary or e.message
+  -- several validation problems: a summary line, then one line per problem
+  local problems = type(e.problems) == "table" and #e.problems > 1 and e.problems or nil
+  local text = problems and (#problems .. " problems") or e.summary_english or e.summary or e.message
   if text then parts[#parts + 1] = ": " .. tostring(text) end
   if e.detail and e.detail ~= "" then parts[#parts + 1] = " (" .. tostring(e.detail) .. ")" end
   if e.sent ~= nil and e.kind ~= "server" then
     parts[#parts + 1] = e.sent and " [request may have reached the server]" or " [not sent]"
+  end
+  if problems then
+    for i = 1, math.min(#problems, SHOWN_PROBLEMS) do
+      local p = problems[i]
+      parts[#parts + 1] = "\n  " .. tostring(p.field) .. ": " .. tostring(p.message)
+    end
+    if #problems > SHOWN_PROBLEMS then
+      parts[#parts + 1] = ("\n  ... and %d more (err.problems lists them all)"):format(#problems - SHOWN_PROBLEMS)
+    end
   end
   return table.concat(parts)
 end

@@ -19,9 +19,21 @@
 -- * abstract types: `_type` must name a concrete type deriving from the declared one;
 --   without `_type` it is inferred when one concrete type exists or exactly one
 --   concrete type has every given field.
+--
+-- Problems: a request is checked first in a *fast* mode that stops at the first
+-- problem (it only raises RETRY, nothing is collected), so valid requests pay nothing
+-- for reporting. A request with a problem is checked again in *collect* mode with a
+-- collector P: every problem is gathered and checking goes on, each one tagged with
+-- the schema position of its field; each record sorts its own problems by that
+-- position (stable), nested problems staying at their parent field's position;
+-- unknown keys come first, sorted (a typo there often explains a "required" problem
+-- below it). The result is the same on every run, whatever the table iteration
+-- order. A value found bad in collect mode is stored as BAD, so that "required" and
+-- choice checks still see it as given.
 local catalog = require "ocip.catalog"
 local core = require "ocip.core"
 local Error = require "ocip.error"
+local suggest = require "ocip.suggest"
 local NIL = require("ocip.sentinel").NIL
 
 local type, next, rawget, tostring, tointeger = type, next, rawget, tostring, math.tointeger
@@ -34,8 +46,62 @@ local M = {}
 local Request = { __name = "ocip.Request" }
 M.Request = Request
 
-local function fail(path, msg, command)
-  error(Error.new("validation", path .. ": " .. msg, { field = path, command = command }), 0)
+local RETRY = setmetatable({}, { __name = "ocip.validate.retry" })
+local BAD = setmetatable({}, { __name = "ocip.validate.bad" })
+
+-- fail(P, path, msg): in fast mode (P nil) abandons the check; in collect mode records
+-- the problem at the current position P.pos and returns BAD.
+local function fail(P, path, msg)
+  if not P then error(RETRY, 0) end
+  local list = P.list
+  local n = #list + 1
+  list[n] = { field = path, message = msg }
+  P.keys[n] = P.pos
+  return BAD
+end
+
+-- fail_at(P, f, path, msg): a problem of plan element f found outside its own check
+-- (required, choice): recorded at f's schema position.
+local function fail_at(P, f, path, msg)
+  if P then P.pos = f.index end
+  return fail(P, path, msg)
+end
+
+-- Sorts the problems a record added since `start` by position (stable), then files
+-- them all under the parent's position `saved`.
+local function settle(P, start, saved)
+  local list, keys = P.list, P.keys
+  local n = #list
+  if n > start then
+    local idx = {}
+    for i = start, n do idx[#idx + 1] = i end
+    table.sort(idx, function(a, b)
+      local ka, kb = keys[a], keys[b]
+      if ka ~= kb then return ka < kb end
+      return a < b
+    end)
+    local items = {}
+    for j, i in ipairs(idx) do items[j] = list[i] end
+    for j = 1, #items do list[start + j - 1] = items[j] end
+  end
+  for i = start, n do keys[i] = saved end
+  P.pos = saved
+end
+
+-- Keys of t for which keep(k) is true, in a deterministic order (strings and numbers
+-- by value, then other types by their text).
+local function sorted_keys(t, keep)
+  local ks = {}
+  for k in next, t do
+    if keep(k) then ks[#ks + 1] = k end
+  end
+  table.sort(ks, function(a, b)
+    local ta, tb = type(a), type(b)
+    if ta ~= tb then return ta < tb end
+    if ta == "string" or ta == "number" then return a < b end
+    return tostring(a) < tostring(b)
+  end)
+  return ks
 end
 
 ------------------------------------------------------------------------------
@@ -55,6 +121,17 @@ local function number_text(n)
   return format("%.17g", n)
 end
 M.number_text = number_text
+
+-- A string value quoted for a message: one line, at most 40 characters shown.
+local function quoted(v)
+  local s = v
+  if #v > 40 then
+    local cut = 38 -- not inside a UTF-8 sequence
+    while cut > 1 and v:byte(cut) & 0xC0 == 0x80 do cut = cut - 1 end
+    s = v:sub(1, cut - 1) .. "..."
+  end
+  return '"' .. s:gsub("[%c\\\"]", function(c) return ("\\%03d"):format(c:byte()) end) .. '"'
+end
 
 local function enum_message(enum)
   if #enum <= 12 then
@@ -88,7 +165,10 @@ local function compile_simple(tname)
   if prim == "boolean" then
     return function(v)
       if v == true or v == false then return v end
-      return nil, "boolean expected, got " .. type(v)
+      if type(v) == "string" then
+        return nil, "boolean expected (true or false), got the string " .. quoted(v)
+      end
+      return nil, "boolean expected (true or false), got " .. type(v)
     end
   end
 
@@ -109,7 +189,7 @@ local function compile_simple(tname)
         n = tointeger(tonumber(v))
         if not n then return nil, "integer out of range: " .. v end
       else
-        return nil, "integer expected, got " .. (tv == "string" and ("%q"):format(v) or tv)
+        return nil, "integer expected, got " .. (tv == "string" and quoted(v) or tv)
       end
       if n < lo then return nil, ("less than %d"):format(lo) end
       if n > hi then return nil, ("greater than %d"):format(hi) end
@@ -224,7 +304,8 @@ local function compile_node(node, plan, mult)
       plan.by_key[f.xml] = f
       plan.by_key[f.snake] = f
     end
-    plan.order[#plan.order + 1] = f
+    f.index = #plan.order + 1 -- schema position: orders problems
+    plan.order[f.index] = f
     return f
   end
   local g = { kind = node.kind, min = node.min_occurs, max = node.max_occurs, items = {}, keys = {} }
@@ -376,19 +457,20 @@ end
 
 -- Repeated groups holding sub-groups cannot be told apart per occurrence from a
 -- keyed table; none exist in R25. Refuse rather than guess.
-local function check_repeated(node, _, path)
-  fail(path, "repeated group of groups is not supported (" .. branch_list(node) .. ")")
+local function check_repeated(node, _, path, P)
+  return fail_at(P, first_element(node), path,
+    "repeated group of groups is not supported (" .. branch_list(node) .. ")")
 end
 
-local function check_group(node, out, path)
+local function check_group(node, out, path, P)
   if node.kind == "sequence" then
     local items = node.items
     for i = 1, #items do
       local ch = items[i]
       if ch.kind == "element" then
-        if ch.min > 0 and out[ch.xml] == nil then fail(join(path, ch.snake), "required field missing") end
+        if ch.min > 0 and out[ch.xml] == nil then fail_at(P, ch, join(path, ch.snake), "required field missing") end
       elseif ch.min > 0 or present(ch, out) then
-        check_group(ch, out, path)
+        check_group(ch, out, path, P)
       end
     end
     return
@@ -398,29 +480,32 @@ local function check_group(node, out, path)
     -- only the total number of occurrences is bounded
     local total = 0
     for _, b in ipairs(node.items) do
-      if b.kind ~= "element" then return check_repeated(node, out, path) end
+      if b.kind ~= "element" then return check_repeated(node, out, path, P) end
       local v = out[b.xml]
       if v ~= nil then total = total + (b.list and type(v) == "table" and #v or 1) end
     end
     if total > node.max then
-      fail(path, ("choice: at most %d items in all of %s, got %d"):format(node.max, branch_list(node), total))
-    end
-    if total < node.min then
-      fail(join(path, first_element(node).snake), "required: one of " .. branch_list(node))
+      fail_at(P, first_element(node), path,
+        ("choice: at most %d items in all of %s, got %d"):format(node.max, branch_list(node), total))
+    elseif total < node.min then
+      local f = first_element(node)
+      fail_at(P, f, join(path, f.snake), "required: one of " .. branch_list(node))
     end
     return
   end
   local chosen, given = choose(node, out)
   if chosen then
-    if chosen.kind ~= "element" then check_group(chosen, out, path) end
+    if chosen.kind ~= "element" then check_group(chosen, out, path, P) end
   elseif given then
     local names = {}
     for _, b in ipairs(node.items) do
       if present(b, out) then names[#names + 1] = branch_names(b) end
     end
-    fail(path, "choice: give only one of " .. branch_list(node) .. " (got " .. table.concat(names, ", ") .. ")")
+    fail_at(P, first_element(node), path,
+      "choice: give only one of " .. branch_list(node) .. " (got " .. table.concat(names, ", ") .. ")")
   elseif node.min > 0 and not node.emptiable then
-    fail(join(path, first_element(node).snake), "required: one of " .. branch_list(node))
+    local f = first_element(node)
+    fail_at(P, f, join(path, f.snake), "required: one of " .. branch_list(node))
   end
 end
 
@@ -447,18 +532,21 @@ local function requires_given(sp, t)
   return true
 end
 
--- Resolves the concrete plan for a complex value of declared plan `plan`.
-local function concrete(plan, t, path)
+-- Resolves the concrete plan for a complex value of declared plan `plan`, or nil
+-- (collect mode) after recording why not.
+local function concrete(plan, t, path, P)
   local ty = rawget(t, "_type")
   if ty ~= nil then
     if ty == plan.name then
       if plan.abstract then
-        fail(path, ("%s is abstract: set _type to one of %s"):format(ty, table.concat(plan.subs, ", ")))
+        fail(P, path, ("%s is abstract: set _type to one of %s"):format(ty, table.concat(plan.subs, ", ")))
+        return nil
       end
       return plan
     end
     if not plan.subset[ty] then
-      fail(path, ("_type %s is not a concrete type deriving from %s"):format(tostring(ty), plan.name))
+      fail(P, path, ("_type %s is not a concrete type deriving from %s"):format(tostring(ty), plan.name))
+      return nil
     end
     return get_plan(ty)
   end
@@ -485,98 +573,159 @@ local function concrete(plan, t, path)
     end
   end
   if found then return found end
-  fail(path, ("%s is abstract: set _type to one of %s"):format(plan.name, table.concat(subs, ", ")))
+  fail(P, path, ("%s is abstract: set _type to one of %s"):format(plan.name, table.concat(subs, ", ")))
+  return nil
 end
 
-local function check_one(f, v, path, idx)
+local function check_one(f, v, path, idx, P)
   local check = f.check
   if v == NIL then
-    if not f.nillable then fail(fpath(path, f, idx), "not nillable: ocip.NIL is not allowed") end
+    if not f.nillable then return fail(P, fpath(path, f, idx), "not nillable: ocip.NIL is not allowed") end
     if check then return NIL end
     local p = get_plan(f.tname)
     if p.abstract then
-      if not p.subs[1] then fail(fpath(path, f, idx), p.name .. " has no concrete type") end
+      if not p.subs[1] then return fail(P, fpath(path, f, idx), p.name .. " has no concrete type") end
       return { _type = p.subs[1], _nil = true }
     end
     return NIL
   end
   if check then
     local nv, msg = check(v)
-    if nv == nil then fail(fpath(path, f, idx), msg) end
+    if nv == nil then return fail(P, fpath(path, f, idx), msg) end
     if f.fixed and tostring(nv) ~= f.fixed then
-      fail(fpath(path, f, idx), "must be " .. f.fixed .. " (fixed)")
+      return fail(P, fpath(path, f, idx), "must be " .. f.fixed .. " (fixed)")
     end
     return nv
   end
   local sub = fpath(path, f, idx)
-  if type(v) ~= "table" then fail(sub, "table expected, got " .. type(v)) end
+  if type(v) ~= "table" then return fail(P, sub, "table expected, got " .. type(v)) end
   if rawget(v, "_nil") == true then
-    if not f.nillable then fail(sub, "not nillable: _nil is not allowed") end
-    local p = concrete(get_plan(f.tname), v, sub)
-    for k in next, v do
-      if k ~= "_type" and k ~= "_nil" then fail(sub .. "." .. tostring(k), "not allowed with _nil") end
+    if not f.nillable then return fail(P, sub, "not nillable: _nil is not allowed") end
+    local p = concrete(get_plan(f.tname), v, sub, P)
+    if not p then return BAD end
+    local extra = sorted_keys(v, function(k) return k ~= "_type" and k ~= "_nil" end)
+    if extra[1] ~= nil then
+      for _, k in ipairs(extra) do fail(P, sub .. "." .. tostring(k), "not allowed with _nil") end
+      return BAD
     end
     return { _type = p.name, _nil = true }
   end
-  return validate_record(get_plan(f.tname), v, sub)
+  return validate_record(get_plan(f.tname), v, sub, P)
 end
 
-local function check_field(f, v, path)
-  if not f.list then return check_one(f, v, path) end
+local function check_field(f, v, path, P)
+  if not f.list then return check_one(f, v, path, nil, P) end
   local arr = v
   if type(v) ~= "table" or v == NIL then
     arr = { v }
   elseif v[1] == nil and next(v) ~= nil then
     -- a single record for a list of complex type; a non-array for a simple list is an error
-    if f.check then fail(fpath(path, f), "array expected, got a table with non-integer keys") end
+    if f.check then return fail(P, fpath(path, f), "array expected, got a table with non-integer keys") end
     arr = { v }
   end
   local n = #arr
   if n == 0 then return nil end
-  local count = 0
+  local count, odd = 0, false
   for k in next, arr do
     count = count + 1
-    if math.type(k) ~= "integer" then fail(fpath(path, f), "array expected, got key " .. tostring(k)) end
+    if math.type(k) ~= "integer" then odd = true end
   end
-  if count ~= n then fail(fpath(path, f), "array expected (holes or extra keys)") end
-  if n < f.min then fail(fpath(path, f), ("at least %d items required, got %d"):format(f.min, n)) end
-  if n > f.max then fail(fpath(path, f), ("at most %d items allowed, got %d"):format(f.max, n)) end
+  if odd then
+    local ks = sorted_keys(arr, function(k) return math.type(k) ~= "integer" end)
+    return fail(P, fpath(path, f), "array expected, got key " .. tostring(ks[1]))
+  end
+  if count ~= n then return fail(P, fpath(path, f), "array expected (holes or extra keys)") end
+  if n < f.min then return fail(P, fpath(path, f), ("at least %d items required, got %d"):format(f.min, n)) end
+  if n > f.max then return fail(P, fpath(path, f), ("at most %d items allowed, got %d"):format(f.max, n)) end
   local out = {}
-  for i = 1, n do out[i] = check_one(f, arr[i], path, i) end
+  for i = 1, n do out[i] = check_one(f, arr[i], path, i, P) end
   return out
 end
 
 local SKIP = { _type = true, _echo = true, _nil = true }
 
-function validate_record(plan, t, path)
-  plan = concrete(plan, t, path)
-  local out = plan.new(plan.name)
-  local by_key = plan.by_key
-  for k, v in next, t do
-    local f = by_key[k]
-    if f then
-      local xml = f.xml
-      if out[xml] ~= nil then
-        fail(join(path, f.snake), ("given twice (as %s and %s)"):format(f.snake, xml))
+-- "unknown field userid (did you mean user_id?)"
+local function unknown_field(plan, k)
+  local msg = "unknown field " .. tostring(k)
+  if type(k) ~= "string" then return msg end
+  local names = plan.snake_names
+  if not names then
+    names = {}
+    for _, f in ipairs(plan.order) do names[#names + 1] = f.snake end
+    plan.snake_names = names
+  end
+  return msg .. suggest.phrase(suggest.close(k, names, 3))
+end
+
+-- Collect mode: unknown keys, fields in schema order, then the group checks.
+local function collect_record(plan, t, path, P)
+  local saved, start = P.pos, #P.list + 1
+  local out = {}
+  local by_key, order = plan.by_key, plan.order
+  P.pos = 0
+  for _, k in ipairs(sorted_keys(t, function(k) return not by_key[k] and not SKIP[k] end)) do
+    fail(P, join(path, tostring(k)), unknown_field(plan, k))
+  end
+  for i = 1, #order do
+    local f = order[i]
+    if by_key[f.xml] == f then -- an element name repeated in another branch is checked once
+      P.pos = i
+      local vx = rawget(t, f.xml)
+      local vs = f.snake ~= f.xml and rawget(t, f.snake) or nil
+      if vx ~= nil and vs ~= nil then
+        out[f.xml] = fail(P, join(path, f.snake), ("given twice (as %s and %s)"):format(f.snake, f.xml))
+      elseif vx ~= nil or vs ~= nil then
+        out[f.xml] = check_field(f, vx == nil and vs or vx, path, P)
       end
-      local fast = f.fast
-      if fast and v ~= NIL then
-        -- fast path: a single simple value (most fields)
-        local nv, msg = fast(v)
-        if nv == nil then fail(join(path, f.snake), msg) end
-        out[xml] = nv
-      else
-        out[xml] = check_field(f, v, path)
-      end
-    elseif not SKIP[k] then
-      fail(join(path, tostring(k)), "unknown field")
     end
   end
   local req = plan.required
   if req then
     for i = 1, #req do
       local f = req[i]
-      if out[f.xml] == nil then fail(join(path, f.snake), "required field missing") end
+      if out[f.xml] == nil then fail_at(P, f, join(path, f.snake), "required field missing") end
+    end
+  elseif plan.tree then
+    check_group(plan.tree, out, path, P)
+  end
+  settle(P, start, saved)
+  return #P.list >= start and BAD or out
+end
+
+function validate_record(plan, t, path, P)
+  plan = concrete(plan, t, path, P)
+  if not plan then return BAD end
+  if P then return collect_record(plan, t, path, P) end
+  local out = plan.new(plan.name)
+  local by_key = plan.by_key
+  for k, v in next, t do
+    local f = by_key[k]
+    if f then
+      local xml = f.xml
+      if out[xml] ~= nil then error(RETRY, 0) end -- given twice
+      local fast = f.fast
+      if fast and v ~= NIL then
+        -- fast path: a single simple value (most fields)
+        local nv = fast(v)
+        if nv == nil then error(RETRY, 0) end
+        out[xml] = nv
+      else
+        local nv = check_field(f, v, path)
+        -- an empty list is absent: it still counts as given when the other name of
+        -- the field is given too (collect mode reports "given twice")
+        if nv == nil and f.snake ~= xml and rawget(t, k == xml and f.snake or xml) ~= nil then
+          error(RETRY, 0)
+        end
+        out[xml] = nv
+      end
+    elseif not SKIP[k] then
+      error(RETRY, 0) -- unknown field
+    end
+  end
+  local req = plan.required
+  if req then
+    for i = 1, #req do
+      if out[req[i].xml] == nil then error(RETRY, 0) end
     end
   elseif plan.tree then
     check_group(plan.tree, out, path)
@@ -584,37 +733,64 @@ function validate_record(plan, t, path)
   return out
 end
 
+-- Summary of a problem list on one line: the only problem as "field: message", or
+-- "N problems: f1: m1; f2: m2; ..." (the first MESSAGE_MAX of them).
+local MESSAGE_MAX = 10
+local function summary(problems)
+  local n = #problems
+  if n == 1 then return problems[1].field .. ": " .. problems[1].message end
+  local parts = {}
+  for i = 1, math.min(n, MESSAGE_MAX) do parts[i] = problems[i].field .. ": " .. problems[i].message end
+  local text = ("%d problems: %s"):format(n, table.concat(parts, "; "))
+  if n > MESSAGE_MAX then text = text .. ("; and %d more"):format(n - MESSAGE_MAX) end
+  return text
+end
+
+--- error(command, problems) -> the validation error for a non-empty problem list
+-- ({ field =, message = } each): field = the first one's, message = summary(problems).
+function M.error(command, problems)
+  return Error.new("validation", summary(problems),
+    { field = problems[1].field, command = command, problems = problems })
+end
+
+-- The validation error of a failed request: every problem, in schema order.
+local function problems_error(name, fields, plan)
+  local P = { list = {}, keys = {}, pos = 0 }
+  local echo = rawget(fields, "_echo")
+  if echo ~= nil and type(echo) ~= "string" then fail(P, name .. "._echo", "string expected, got " .. type(echo)) end
+  P.pos = 1
+  validate_record(plan, fields, name, P)
+  if #P.list == 0 then error("ocip.validate: " .. name .. " failed without a problem (bug)", 0) end
+  return M.error(name, P.list)
+end
+
 --- request(name, fields) -> request object (metatable Request), or nil, err.
+-- err.problems: every problem found, { field = "Req.path", message = "..." } each, in
+-- schema order (unknown keys first, sorted); err.field is the first one's path.
 function M.request(name, fields)
   local plan = type(name) == "string" and get_plan(name)
   if not plan or plan.role ~= "request" then
-    return nil, Error.new("usage", "unknown request type: " .. tostring(name), { command = name })
+    return nil, catalog.unknown_request(name)
   end
   if fields == nil then fields = {} end
   if type(fields) ~= "table" then
-    return nil, Error.new("validation", name .. ": table of fields expected, got " .. type(fields),
-      { field = name, command = name })
+    local msg = "table of fields expected, got " .. type(fields)
+    return nil, Error.new("validation", name .. ": " .. msg,
+      { field = name, command = name, problems = { { field = name, message = msg } } })
   end
   if getmetatable(fields) == Request and fields._type == name then return fields end
   local ok, out = pcall(validate_record, plan, fields, name)
-  if not ok then
-    if Error.is(out) then
-      out.command = name
-      return nil, out
-    end
+  local echo = rawget(fields, "_echo")
+  if not ok or (echo ~= nil and type(echo) ~= "string") then
+    if ok or out == RETRY then return nil, problems_error(name, fields, plan) end
     error(out, 0)
   end
   if out._type ~= name then
-    return nil, Error.new("validation", name .. ": _type " .. tostring(fields._type) .. " does not match",
-      { field = name, command = name })
+    local msg = "_type " .. tostring(fields._type) .. " does not match"
+    return nil, Error.new("validation", name .. ": " .. msg,
+      { field = name, command = name, problems = { { field = name, message = msg } } })
   end
-  local echo = rawget(fields, "_echo")
-  if echo ~= nil then
-    if type(echo) ~= "string" then
-      return nil, Error.new("validation", name .. "._echo: string expected", { field = name .. "._echo", command = name })
-    end
-    out._echo = echo
-  end
+  if echo ~= nil then out._echo = echo end
   return setmetatable(out, Request)
 end
 

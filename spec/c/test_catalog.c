@@ -299,6 +299,27 @@ static void test_child_and_derives(void **state)
     assert_false(ocip_cat_derives(cat(), OCIP_NONE, t));
 }
 
+/* Requests of the release's deprecated schema files carry OCIP_TF_DEPRECATED; nothing else does. */
+static void test_deprecated(void **state)
+{
+    (void)state;
+    const ocip_catalog *c = cat();
+    assert_true(type("UserGetRequest22V5")->flags & OCIP_TF_DEPRECATED);         /* OCISchemaDeprecatedAS.xsd */
+    assert_true(type("UserGetRequest14sp4")->flags & OCIP_TF_DEPRECATED);        /* OCISchemaDeprecated.xsd */
+    assert_true(type("UserBroadWorksMobilityGetRequest")->flags & OCIP_TF_DEPRECATED); /* ...SpecialExceptions */
+    assert_false(type("UserGetRequest23V2")->flags & OCIP_TF_DEPRECATED);
+    assert_false(type("UserAddRequest22V2")->flags & OCIP_TF_DEPRECATED);
+    assert_false(type("UserGetResponse22V5")->flags & OCIP_TF_DEPRECATED);        /* responses: no flag */
+    uint32_t deprecated = 0;
+    for (uint32_t i = 0; i < c->type_count; i++) {
+        if (!(c->types[i].flags & OCIP_TF_DEPRECATED)) continue;
+        assert_int_equal(c->types[i].kind, OCIP_TYPE_COMPLEX);
+        assert_int_equal(c->types[i].role, OCIP_ROLE_REQUEST);
+        deprecated++;
+    }
+    assert_true(deprecated > 1000 && deprecated < c->request_count / 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -312,6 +333,7 @@ int main(void)
         cmocka_unit_test(test_columns),
         cmocka_unit_test(test_simple_facets),
         cmocka_unit_test(test_child_and_derives),
+        cmocka_unit_test(test_deprecated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,9 @@ local pretty = require "ocip.pretty"
 
 local USAGE = [[
 usage: ocip describe NAME          fields of a request (or any type) and its response
-       ocip describe --find TEXT   request names containing TEXT (or matching a Lua pattern)]]
+       ocip describe --find TEXT   request names containing TEXT (or matching a Lua pattern),
+                                   the newest version of each family and the deprecated
+                                   ones marked]]
 
 local function constraints(f)
   local out = {}
@@ -29,8 +31,21 @@ local function constraints(f)
   return table.concat(out, "; ")
 end
 
+-- "version: 18 of 24 in family UserGetRequest; the newest is UserGetRequest23V2", or nil
+-- for the only request of its family
+local function version_line(d)
+  local _, list = catalog.family(d.name)
+  if not list or #list < 2 then return nil end
+  local pos = 0
+  for i, n in ipairs(list) do if n == d.name then pos = i end end
+  local line = ("version: %d of %d in family %s"):format(pos, #list, d.family)
+  if d.latest == d.name then return line .. ", the newest" end
+  if d.latest then return line .. "; the newest is " .. d.latest end
+  return line .. "; every version is deprecated"
+end
+
 local function unknown(name)
-  local close = require("ocip.cli.suggest").names(name, 6)
+  local close = catalog.suggest(name, 6, true)
   io.stderr:write("ocip describe: unknown request or type '", name, "'\n")
   if #close > 0 then
     io.stderr:write("did you mean:\n")
@@ -50,11 +65,14 @@ local function show(name)
     print(table.concat(out, "\n"))
     return 0
   end
-  local head = ("%s (%s%s)"):format(d.name, d.abstract and "abstract " or "", d.kind)
+  local head = ("%s (%s%s%s)"):format(d.name, d.abstract and "abstract " or "", d.kind,
+    d.deprecated and ", deprecated" or "")
   if d.base then head = head .. " extends " .. d.base end
   out[#out + 1] = head
   if d.kind == "request" then
     out[#out + 1] = "response: " .. tostring(d.response or "SuccessResponse")
+    local line = version_line(d)
+    if line then out[#out + 1] = line end
   end
   if d.abstract and #d.subs > 0 then out[#out + 1] = "concrete types: " .. table.concat(d.subs, ", ") end
   if #d.fields == 0 then
@@ -82,13 +100,22 @@ local function show(name)
   return 0
 end
 
+-- One name a line; marked ones ("newest", "deprecated") padded into a column.
 local function find(pattern)
-  local names = catalog.find(pattern)
+  local names, marks = catalog.find(pattern)
   if #names == 0 then
     io.stderr:write("ocip describe: no request matches '", pattern, "'\n")
     return 1
   end
-  print(table.concat(names, "\n"))
+  local width = 0
+  for _, n in ipairs(names) do
+    if marks[n] and #n > width then width = #n end
+  end
+  local lines = {}
+  for i, n in ipairs(names) do
+    lines[i] = marks[n] and ("%-" .. width .. "s  %s"):format(n, marks[n]) or n
+  end
+  print(table.concat(lines, "\n"))
   return 0
 end
 

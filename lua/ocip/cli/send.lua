@@ -111,7 +111,7 @@ end
 local function error_fields(err)
   local t = {}
   for _, k in ipairs { "kind", "message", "command", "code", "summary", "summary_english",
-    "detail", "severity", "field", "sent" } do t[k] = err[k] end
+    "detail", "severity", "field", "sent", "problems" } do t[k] = err[k] end
   t.text = tostring(err)
   return t
 end
@@ -133,7 +133,7 @@ function M.main(args)
   if o.help then print(USAGE) return 0 end
   if not o.name then io.stderr:write(USAGE, "\n") return 2 end
   if not catalog.is_request(o.name) then
-    local close = require("ocip.cli.suggest").names(o.name, 6)
+    local close = catalog.suggest(o.name, 6)
     io.stderr:write("ocip send: unknown request '", o.name, "'\n")
     if #close > 0 then io.stderr:write("did you mean: ", table.concat(close, ", "), "\n") end
     return 2
