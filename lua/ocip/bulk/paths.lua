@@ -31,19 +31,10 @@ local function is_complex(f)
   return t ~= nil and t.kind == "complex"
 end
 
--- A did-you-mean for an unknown segment: field names within a small edit distance.
+-- A did-you-mean for an unknown segment (ocip.suggest's rule)
 local function suggestion(idx, seg)
-  local distance = require("ocip.cli.suggest").distance
-  local lw, best, limit = seg:lower(), {}, math.max(2, #seg // 4)
-  for _, name in ipairs(idx.list) do
-    local d = distance(lw, name, limit)
-    if d <= limit then best[#best + 1] = { name = name, d = d } end
-  end
-  table.sort(best, function(a, b) if a.d ~= b.d then return a.d < b.d end return a.name < b.name end)
-  local names = {}
-  for i = 1, math.min(3, #best) do names[i] = best[i].name end
-  if #names == 0 then return "" end
-  return " (did you mean " .. table.concat(names, ", ") .. "?)"
+  local sg = require "ocip.suggest"
+  return sg.phrase(sg.close(seg, idx.list, 3))
 end
 
 --- paths.parse(text) -> array of segments { name=, index= (0-based) | nil } or nil, message

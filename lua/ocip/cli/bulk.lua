@@ -78,12 +78,7 @@ return function(args)
   local o = p:parse(args)
   local request, path = o.args[1], o.args[2]
   if not catalog.is_request(request) then
-    local hint = ""
-    local ok, suggest = pcall(require, "ocip.cli.suggest")
-    if ok then
-      local names = suggest.names(request, 3)
-      if names and #names > 0 then hint = " (did you mean " .. table.concat(names, ", ") .. "?)" end
-    end
+    local hint = require("ocip.suggest").phrase(catalog.suggest(request, 3))
     p:die("unknown request " .. request .. hint)
   end
 
