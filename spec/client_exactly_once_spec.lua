@@ -42,6 +42,7 @@ describe("cancelled callers", function()
           assert.equal("UserModifyRequest22", e.command)
           if e.sent then
             sent = sent + 1
+            assert.equal("Cancelled", now, ids[i] .. " was written: this server runs what it reads")
           else
             unsent = unsent + 1
             assert.equal(before[i], now, ids[i] .. " was told sent = false, yet the server ran it")

@@ -17,9 +17,16 @@ local M = {}
 
 M.MODES = { auto = true, ["14sp4"] = true, ["22V5"] = true }
 
--- One request/answer exchange on a connection that has nothing else in flight.
-local function exchange(conn, req, session_id, log)
-  local doc = xml.encode({ req }, session_id)
+-- One request/answer exchange on a connection that has nothing else in flight. The
+-- document carries an echo unique on the connection (`st.n` counts the login documents);
+-- the answer counts only when it carries that echo, the session id and the response type
+-- the request is paired with (AuthenticationResponse, LoginResponse14sp4/22V5), or an
+-- ErrorResponse (whose echo may be empty: a server that could not read the document).
+local function exchange(conn, req, session_id, log, st)
+  st.n = st.n + 1
+  local echo = "login" .. st.n .. "c"
+  local name = req._type
+  local doc = xml.encode({ req }, session_id, echo)
   if log:enabled("trace") then log:log("trace", "%s >> %s", conn.name, doc) end
   local ok, err = conn:send(doc)
   if not ok then return nil, err end
@@ -30,11 +37,26 @@ local function exchange(conn, req, session_id, log)
   local decoded
   decoded, err = xml.decode(answer)
   if not decoded then return nil, err end
-  if #decoded.responses ~= 1 then
-    return nil, Error.new("protocol", ("login answer holds %d commands, expected 1"):format(#decoded.responses),
-      { command = req._type, sent = true })
+  local function wrong(why)
+    return nil, Error.new("protocol", "login answer " .. why, { command = name, sent = true })
   end
-  return decoded.responses[1]
+  if #decoded.responses ~= 1 then
+    return wrong(("holds %d commands, expected 1"):format(#decoded.responses))
+  end
+  if decoded.session_id ~= nil and decoded.session_id ~= session_id then
+    return wrong("carries another session id")
+  end
+  local r = decoded.responses[1]
+  if Error.is(r) then
+    if r.echo ~= nil and r.echo ~= "" and r.echo ~= echo .. "1" then return wrong("echoes another request") end
+    return r
+  end
+  if r._echo ~= echo .. "1" then return wrong("does not echo the request") end
+  local want = catalog.type(name).response
+  if r._type ~= want then
+    return wrong(("is a %s, not a %s"):format(tostring(r._type), want))
+  end
+  return r
 end
 
 local function build(name, fields)
@@ -69,8 +91,8 @@ local function check(resp, err, name)
   return nil
 end
 
-local function login_14sp4(conn, opts, session_id, log)
-  local resp, err = exchange(conn, build("AuthenticationRequest", { userId = opts.username }), session_id, log)
+local function login_14sp4(conn, opts, session_id, log, st)
+  local resp, err = exchange(conn, build("AuthenticationRequest", { userId = opts.username }), session_id, log, st)
   local failed = check(resp, err, "AuthenticationRequest")
   if failed then return nil, failed end
   if Error.is(resp) then -- warning on AuthenticationRequest: no nonce to sign
@@ -86,14 +108,14 @@ local function login_14sp4(conn, opts, session_id, log)
   end
   local signed = core.signed_password(nonce, opts.password)
   log:add_secret(signed)
-  resp, err = exchange(conn, build("LoginRequest14sp4", { userId = opts.username, signedPassword = signed }), session_id, log)
+  resp, err = exchange(conn, build("LoginRequest14sp4", { userId = opts.username, signedPassword = signed }), session_id, log, st)
   failed = check(resp, err, "LoginRequest14sp4")
   if failed then return nil, failed end
   return resp
 end
 
-local function login_22V5(conn, opts, session_id, log)
-  local resp, err = exchange(conn, build("LoginRequest22V5", { userId = opts.username, password = opts.password }), session_id, log)
+local function login_22V5(conn, opts, session_id, log, st)
+  local resp, err = exchange(conn, build("LoginRequest22V5", { userId = opts.username, password = opts.password }), session_id, log, st)
   local failed = check(resp, err, "LoginRequest22V5")
   if failed then return nil, failed end
   return resp
@@ -124,14 +146,15 @@ function M.run(conn, opts, session_id, log)
   local ok, err = M.validate(opts, conn.secure)
   if not ok then return nil, err end
   local mode = opts.login or "auto"
+  local st = { n = 0 }
   if mode == "14sp4" or (mode == "auto" and not conn.secure) then
-    return login_14sp4(conn, opts, session_id, log)
+    return login_14sp4(conn, opts, session_id, log, st)
   end
   local resp
-  resp, err = login_22V5(conn, opts, session_id, log)
+  resp, err = login_22V5(conn, opts, session_id, log, st)
   if resp or mode == "22V5" or err.kind ~= "auth" then return resp, err end
   log:log("debug", "%s: LoginRequest22V5 refused (%s); trying LoginRequest14sp4", conn.name, tostring(err.summary))
-  return login_14sp4(conn, opts, session_id, log)
+  return login_14sp4(conn, opts, session_id, log, st)
 end
 
 --- login.logout_document(opts, session_id) -> the LogoutRequest document
