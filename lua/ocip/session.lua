@@ -350,9 +350,10 @@ function Session:write(batch)
   return true
 end
 
--- Delivers one decoded response to its command.
+-- Delivers one decoded response to its command (the echo was ours: not shown to callers).
 local function deliver(e, r)
   if Error.is(r) then
+    r.echo = nil
     r.command = e.name
     r.sent = true
     if r.kind == "server" and (r.severity == "Warning" or r.severity == "Info") then
@@ -361,6 +362,7 @@ local function deliver(e, r)
     end
     return finish(e, nil, r)
   end
+  r._echo = nil
   return finish(e, r, nil)
 end
 
