@@ -452,7 +452,8 @@ local function mismatch(rec, decoded)
     if is_error then echo = r.echo else echo = r._echo end
     if echo ~= prefix .. INDEX[i] and not (n == 1 and is_error and no_echo(echo)) then
       if no_echo(echo) then return ("answer %d carries no echo (sent %s%d)"):format(i, prefix, i) end
-      return ("answer %d echoes %q, not %s%d: not the answer to this document"):format(i, echo, prefix, i)
+      return ("answer %d echoes %q, not %s%d: not the answer to this document"):format(i,
+        tostring(echo):sub(1, 40), prefix, i)
     end
     if not is_error then
       local name = entries[i].name
