@@ -256,8 +256,7 @@ function Session:open()
       if t then t:close() end
       if pool.closed then return client_closed() end
       if t then
-        return Error.new("timeout", ("login got no answer within %gs"):format(opts.timeout),
-          { command = "login", sent = true })
+        return Error.new("timeout", ("login got no answer within %gs"):format(opts.timeout), { sent = true })
       end
       return Error.new("timeout", ("connect timed out: no connection within %gs"):format(opts.timeout),
         { sent = false })
@@ -283,8 +282,7 @@ function Session:open()
   if err and err.kind == "auth" then
     log:log("error", "login as %s failed: %s", opts.username, tostring(err))
   end
-  return err or Error.new("timeout", ("login did not succeed within %gs"):format(opts.timeout),
-    { command = "login", sent = true })
+  return err or Error.new("timeout", ("login did not succeed within %gs"):format(opts.timeout), { sent = true })
 end
 
 local INDEX = {} -- "1".."15": the per-command suffix of an echo (no string built per check)
