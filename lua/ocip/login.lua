@@ -12,6 +12,7 @@ local core = require "ocip.core"
 local Error = require "ocip.error"
 local xml = require "ocip.xml"
 local catalog = require "ocip.catalog"
+local correlate = require "ocip.correlate"
 
 local M = {}
 
@@ -19,9 +20,9 @@ M.MODES = { auto = true, ["14sp4"] = true, ["22V5"] = true }
 
 -- One request/answer exchange on a connection that has nothing else in flight. The
 -- document carries an echo unique on the connection (`st.n` counts the login documents);
--- the answer counts only when it carries that echo, the session id and the response type
--- the request is paired with (AuthenticationResponse, LoginResponse14sp4/22V5), or an
--- ErrorResponse (whose echo may be empty: a server that could not read the document).
+-- the answer counts only when it passes ocip.correlate's checks (echo, session id, one
+-- command, the paired type: AuthenticationResponse, LoginResponse14sp4/22V5, or an
+-- ErrorResponse).
 local function exchange(conn, req, session_id, log, st)
   st.n = st.n + 1
   local echo = "login" .. st.n .. "c"
@@ -37,26 +38,11 @@ local function exchange(conn, req, session_id, log, st)
   local decoded
   decoded, err = xml.decode(answer)
   if not decoded then return nil, err end
-  local function wrong(why)
-    return nil, Error.new("protocol", "login answer " .. why, { command = name, sent = true })
+  local why = correlate.check({ entries = { { name = name } }, echo = echo, sid = session_id }, decoded)
+  if why then
+    return nil, Error.new("protocol", "login " .. why, { command = name, sent = true })
   end
-  if #decoded.responses ~= 1 then
-    return wrong(("holds %d commands, expected 1"):format(#decoded.responses))
-  end
-  if decoded.session_id ~= nil and decoded.session_id ~= session_id then
-    return wrong("carries another session id")
-  end
-  local r = decoded.responses[1]
-  if Error.is(r) then
-    if r.echo ~= nil and r.echo ~= "" and r.echo ~= echo .. "1" then return wrong("echoes another request") end
-    return r
-  end
-  if r._echo ~= echo .. "1" then return wrong("does not echo the request") end
-  local want = catalog.type(name).response
-  if r._type ~= want then
-    return wrong(("is a %s, not a %s"):format(tostring(r._type), want))
-  end
-  return r
+  return decoded.responses[1]
 end
 
 local function build(name, fields)

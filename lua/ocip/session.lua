@@ -6,21 +6,17 @@
 -- reads the answer. With `pipeline = n` it keeps up to n documents in flight, answered
 -- in order.
 --
--- Correlation (position alone is not proof): command i of document n carries the echo
--- "s<session>d<n>c<i>", unique on its connection; an answer is accepted only when it
--- carries the document's session id, as many <command> elements as were sent, response i
--- echoes exactly "…c<i>" (so a duplicated, stale, extra or reordered answer cannot match)
--- and is of a type request i can get (the catalog's pairing XRequestN -> XResponseN, or
--- SuccessResponse when the catalog says so; ErrorResponse always). Anything else drops the
+-- Correlation (position alone is not proof; rules in ocip.correlate): command i of
+-- document n carries the echo "s<session>d<n>c<i>", unique on its connection; an answer
+-- whose session id, command count, echoes or response types do not fit drops the
 -- connection and fails that document's commands with kind "protocol" (sent = true);
 -- documents behind it on the connection count as a lost connection. Bytes that arrive
 -- while nothing is in flight are read as the next document's answer and fail it the same
--- way. One exception, seen on real servers (6004 "OCI XML Request validation error"): an
--- ErrorResponse with an empty or no echo alone in the answer is a document-level error —
--- the server could not read the document and ran none of it. For a one-command document
--- it is that command's error; for N > 1 each command is sent again alone, once, so only
--- the faulty one fails, with the server's own code. A lone non-error answer to N > 1
--- commands fails them and suggests batch = 1.
+-- way (no reader runs on an idle connection: it would keep ocip.run alive). A lone
+-- echo-less ErrorResponse answering N > 1 commands is a document-level error (the server
+-- ran none): each command is sent again alone, once, so only the faulty one fails, with
+-- the server's own code. A lone non-error answer to N > 1 commands fails them and
+-- suggests batch = 1.
 --
 -- Outcomes (the central invariant: every command ends exactly once, see ocip.outcome):
 --  * answer accepted: each command gets its own response;
@@ -46,7 +42,7 @@ local Error = require "ocip.error"
 local xml = require "ocip.xml"
 local login = require "ocip.login"
 local outcome = require "ocip.outcome"
-local catalog = require "ocip.catalog"
+local correlate = require "ocip.correlate"
 
 local finish, fail = outcome.finish, outcome.fail
 
@@ -285,9 +281,6 @@ function Session:open()
   return err or Error.new("timeout", ("login did not succeed within %gs"):format(opts.timeout), { sent = true })
 end
 
-local INDEX = {} -- "1".."15": the per-command suffix of an echo (no string built per check)
-for i = 1, 15 do INDEX[i] = tostring(i) end
-
 -- Writes one document holding the batch and records it in flight (watched by the guard).
 -- Commands whose caller gave up meanwhile (the rate limiter may have waited) are left out.
 -- Returns true; or nil, err when the connection failed (the caller calls lost(), maybe
@@ -309,7 +302,7 @@ function Session:write(batch)
   for i = #batch, nb + 1, -1 do batch[i] = nil end
   if nb == 0 then return nil end
   self.seq = self.seq + 1
-  local echo = ("s%dd%dc"):format(self.index, self.seq)
+  local echo = correlate.echo(self.index, self.seq)
   local t_enc = PROF and core.now()
   local ok, doc, err = pcall(xml.encode, reqs, self.session_id, echo)
   for i = 1, nb do reqs[i] = nil end -- no reference kept to answered requests
@@ -410,60 +403,6 @@ function Session:dispatch(conn, rec, doc)
   end
 end
 
--- The data response type a request may get (besides ErrorResponse), from the catalog.
-local paired = setmetatable({}, { __index = function(t, name)
-  local d = catalog.type(name)
-  local r = d and d.response or false
-  t[name] = r
-  return r
-end })
-
-local function no_echo(echo) return echo == nil or echo == "" end
-
--- A lone ErrorResponse without echo answering a document of several commands: the
--- server refused the document as a whole (see the top of this file).
-local function document_error(responses, n)
-  if n < 2 or #responses ~= 1 then return false end
-  local r = responses[1]
-  return Error.is(r) and r.kind == "server" and (r.severity or "Error") == "Error" and no_echo(r.echo)
-end
-
--- Checks an answer against the document it answers: nil when every response is in its
--- place, else why not (see the top of this file).
-local function mismatch(rec, decoded)
-  local responses, entries = decoded.responses, rec.entries
-  local sid = decoded.session_id
-  if sid ~= nil and sid ~= rec.sid then return "answer carries another session id" end
-  local n, got = #entries, #responses
-  if got ~= n then
-    local why = ("answer holds %d command%s for %d sent"):format(got, got == 1 and "" or "s", n)
-    if got == 1 and n > 1 then
-      why = why .. "; the server seems to answer only one command per document: use batch = 1"
-    end
-    return why
-  end
-  local prefix = rec.echo
-  for i = 1, n do
-    local r = responses[i]
-    local is_error = Error.is(r)
-    local echo
-    if is_error then echo = r.echo else echo = r._echo end
-    if echo ~= prefix .. INDEX[i] and not (n == 1 and is_error and no_echo(echo)) then
-      if no_echo(echo) then return ("answer %d carries no echo (sent %s%d)"):format(i, prefix, i) end
-      return ("answer %d echoes %q, not %s%d: not the answer to this document"):format(i,
-        tostring(echo):sub(1, 40), prefix, i)
-    end
-    if not is_error then
-      local name = entries[i].name
-      local want = paired[name]
-      if r._type ~= want then
-        return ("%s answered with %s (expected %s or ErrorResponse)"):format(name, tostring(r._type), tostring(want))
-      end
-    end
-  end
-  return nil
-end
-
 -- A document-level ErrorResponse: the server ran none of the commands; each goes back to
 -- the queue to be sent alone, once (a second document-level error then answers it alone).
 function Session:resend_alone(rec, r)
@@ -499,10 +438,8 @@ function Session:answer(conn, rec, doc)
     return self:lost(conn, why)
   end
   local responses = decoded.responses
-  if document_error(responses, #entries) and (decoded.session_id == nil or decoded.session_id == rec.sid) then
-    return self:resend_alone(rec, responses[1])
-  end
-  local why = mismatch(rec, decoded)
+  if correlate.document_error(rec, decoded) then return self:resend_alone(rec, responses[1]) end
+  local why = correlate.check(rec, decoded)
   if why then
     log:log("warn", "session %d: %s; connection dropped", self.index, why)
     for _, e in ipairs(entries) do fail(e, "protocol", why, true) end
