@@ -58,7 +58,7 @@ describe("cancelled callers", function()
   end)
 
   it("a command written before its caller gave up says sent = true; one still queued, false", function()
-    helper.with_sim({ users = 5, latency = 300 }, function(sim)
+    helper.with_sim({ users = 5, latency = 1000 }, function(sim)
       local c = assert(ocip.connect { host = "127.0.0.1", port = sim.tcp_port, tls = false,
         username = sim.admin, password = sim.password, sessions = 1, batch = 1, timeout = 5, log = false })
       local id1, id2 = "user000001@example.net", "user000002@example.net"
@@ -67,13 +67,13 @@ describe("cancelled callers", function()
       local tasks = {}
       for i, id in ipairs { id1, id2 } do
         tasks[i] = ocip.spawn(function()
-          out[i] = table.pack(ocip.timeout(0.1, function()
+          out[i] = table.pack(ocip.timeout(0.4, function()
             return c:UserModifyRequest22 { user_id = id, last_name = "Gone" .. i }
           end))
         end)
       end
       for _, t in ipairs(tasks) do t:join() end
-      ocip.sleep(0.6)
+      ocip.sleep(1.3) -- past the first answer (1 s): the second would have been written by now
       assert.is_nil(out[1][1]); assert.is_nil(out[2][1])
       assert.equal(true, out[1][2].sent)
       assert.equal(false, out[2][2].sent)

@@ -136,6 +136,13 @@ describe("hostile server: every command exactly one outcome, never another's dat
     assert.is_true(t.kinds.protocol ~= nil)
   end)
 
+  it("the same with 3 documents in flight (pipeline = 3)", function()
+    for _, fault in ipairs { "dup_answer", "reverse", "wrong_type", "wrong_echo" } do
+      local t = case(function(srv) srv.script = { false, fault } end, { opts = { pipeline = 3 } })
+      assert.is_true(t.failed > 0, fault .. " was noticed")
+    end
+  end)
+
   it("wrong echo, missing echo", function()
     local t = case(function(srv) srv.script = { "wrong_echo" } end)
     assert.is_true(t.kinds.protocol ~= nil, "the wrong echo was noticed")
