@@ -409,7 +409,10 @@ function Session:resend_alone(rec, r)
   local pool, log = self.pool, self.log
   local again = {}
   for _, e in ipairs(rec.entries) do
-    if not e.done then
+    if pool.closed then
+      fail(e, "closed", "client closed before the command could be sent again (the server refused " ..
+        "its document as a whole: " .. tostring(r.summary or r.message) .. ")", true)
+    elseif not e.done then
       e.alone = true
       again[#again + 1] = e
     end
