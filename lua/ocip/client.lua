@@ -20,6 +20,7 @@ local validate = require "ocip.validate"
 local logmod = require "ocip.log"
 local Pool = require "ocip.pool"
 local login = require "ocip.login"
+local async = require "ocip.async"
 
 local M = {}
 local Client = {}
@@ -128,15 +129,23 @@ function Client:authenticate()
   return result(self, nil, err)
 end
 
+-- An entry is to-be-closed in its caller: when the caller's task is cancelled (ocip.timeout,
+-- task:cancel) before the outcome, the pool takes the command back (never sent if not yet
+-- written). The entry itself carries the metatable: no extra allocation per command.
+local ENTRY = { __close = function(e)
+  if not e.done then e.pool:abandon(e, async.cancelling()) end
+end }
+
 -- Submits a validated request and waits for its one outcome.
 local function run(c, req)
   need_task(req._type)
   local name = req._type
-  local e = {
-    req = req, name = name, deadline = core.now() + c._opts.timeout,
+  local pool = c._pool
+  local e <close> = setmetatable({
+    req = req, name = name, deadline = core.now() + c._opts.timeout, pool = pool,
     readonly = name:find("Get", 1, true) ~= nil, task = core.current(), done = false,
-  }
-  c._pool:submit(e)
+  }, ENTRY)
+  pool:submit(e)
   while not e.done do core.park() end
   e.task = nil
   return result(c, e.resp, e.err)
