@@ -17,6 +17,7 @@
 --     flags.profile: a name or path as above, or true (the default profile); every other
 --     key of flags is kept (ocip.connect{ profile = "prod", timeout = 5 } goes through it)
 --   profile.target(settings) -> "tcp 127.0.0.1:2208 as admin" (never the password)
+--   profile.cli_log() -> log for ocip.connect in CLI tools (the login error left to the tool)
 local Error = require "ocip.error"
 
 local M = {}
@@ -216,6 +217,16 @@ function M.settings(flags, getenv)
     return nil, r
   end
   return r
+end
+
+--- cli_log() -> a `log` for ocip.connect in command-line tools: warnings and errors on
+-- stderr as "ocip LEVEL: line", except the client's own "login as ... failed" line: the
+-- tool reports that error itself, once.
+function M.cli_log()
+  return require("ocip.log").fn(function(level, line)
+    if level == "error" and line:find("^login as .- failed: ") then return end
+    io.stderr:write("ocip ", level, ": ", line, "\n")
+  end, "warn")
 end
 
 --- target(settings) -> a description of where we connect (no secrets)
