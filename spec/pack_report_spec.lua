@@ -138,3 +138,26 @@ describe("ocip.pack.report", function()
     assert.are.equal("usage", err.kind)
   end)
 end)
+
+describe("ocip.pack.flat", function()
+  local flat = require "ocip.pack.flat"
+
+  it("a response with an OCITable: its rows under the heading keys, the rest named", function()
+    local t = { headings = { "User Id", "Last Name" }, { user_id = "a", last_name = "A" }, { user_id = "b" } }
+    local cols, rows, left = flat.rows{ _type = "NoSuchResponse", user_table = t, total = 2 }
+    assert.are.same({ "user_id", "last_name" }, cols)
+    assert.are.same({ { "a", "A" }, { "b" } }, rows)
+    assert.are.same({ "total" }, left)
+  end)
+
+  it("otherwise one row: records dotted, lists of records indexed from 0, value lists kept", function()
+    local cols, rows, left = flat.rows{ _type = "NoSuchResponse", name = "n", address = { city = "Paris" },
+      agents = { { id = "x" }, { id = "y" } }, alias = { "sip:a", "sip:b" } }
+    assert.are.same({ "address.city", "agents[0].id", "agents[1].id", "alias", "name" }, cols)
+    assert.are.same({ { "Paris", "x", "y", { "sip:a", "sip:b" }, "n" } }, rows)
+    assert.are.same({}, left)
+    cols, rows = flat.rows{ _type = "SuccessResponse" }
+    assert.are.same({}, cols)
+    assert.are.same({}, rows)
+  end)
+end)
