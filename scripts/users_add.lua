@@ -39,7 +39,7 @@ local p = pack.new{
 usage: ocip run scripts/users_add.lua USERS.csv [flags]
   USERS.csv  header row + one user per row ("-" = stdin; "," or ";" separated); columns:
              ]] .. table.concat(REQUIRED, ",") .. [[ (required),
-             ]] .. table.concat(OPTIONAL, ",") .. [[ (optional);
+             ]] .. pack.wrap(OPTIONAL, ",", "             ") .. [[ (optional);
              phone_number: the national number (3125550101) or users_export's +1-3125550101;
              users_export's read-only columns (user_external_id, ...) are ignored
   outcome exists: the user was already there (server error 4010), not a failure]],

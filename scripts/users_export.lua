@@ -42,7 +42,7 @@ end
 local function column_help()
   local parts = {}
   for _, k in ipairs(COLUMNS) do parts[#parts + 1] = k .. (ONLY[k] and (" (" .. ONLY[k] .. " only)") or "") end
-  return table.concat(parts, ", ")
+  return pack.wrap(parts, ", ", "                  ")
 end
 
 local p = pack.new{
@@ -58,7 +58,9 @@ usage: ocip run scripts/users_export.lua [--out FILE] [--per-group] [--group SP/
          [connection flags]
   --per-group     list users group by group instead of one system-wide request
   --group SP/GRP  only this group (repeatable; implies --per-group)
-  --columns LIST  the columns, in order (default ]] .. table.concat(DEFAULT_COLUMNS, ",") .. [[);
+  --columns LIST  the columns, in order; default:
+                  ]] .. pack.wrap(DEFAULT_COLUMNS, ",", "                  ") .. [[
+
                   any of: ]] .. column_help() .. [[
 
   --limit N       responseSizeLimit of each list request

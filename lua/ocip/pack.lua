@@ -47,6 +47,23 @@ M.EXIT_HELP = [[
 exit:   0 all done (every row ok, exists or absent), 1 some rows failed or were skipped,
         2 usage error, 3 could not connect or log in (nothing done), 130 interrupted]]
 
+--- wrap(items, sep, indent, width) -> items joined by sep, broken into lines of at most
+-- width (default 92) characters, every line after the first starting with indent (for --help)
+function M.wrap(items, sep, indent, width)
+  width = width or 92
+  local lines, line = {}, ""
+  for i, item in ipairs(items) do
+    local piece = item .. (i < #items and sep or "")
+    if line ~= "" and #indent + #line + #piece > width then
+      lines[#lines + 1] = line:gsub("%s+$", "")
+      line = ""
+    end
+    line = line .. piece
+  end
+  lines[#lines + 1] = line
+  return table.concat(lines, "\n" .. indent)
+end
+
 local function common_help(spec)
   local lines = { [[
 common: --dry-run (-n)    validate and print what would be done; connect to nothing

@@ -67,9 +67,10 @@ M.FLAGS = FLAGS
 M.HELP = [[
 connection: --host H --port N --username U --transport tcp|soap --url URL
             --tls | --no-tls --ca-file F --insecure --timeout S --sessions N --rate N
-            --profile NAME|FILE   (NAME: ~/.config/ocip/profiles/NAME.lua; or OCIP_HOST, OCIP_PORT, OCIP_USERNAME, OCIP_TRANSPORT,
-            OCIP_TLS, OCIP_CA_FILE, OCIP_INSECURE, OCIP_PROFILE; the password comes
-            only from OCIP_PASSWORD or the profile file)]]
+            --profile NAME|FILE  (NAME: ~/.config/ocip/profiles/NAME.lua)
+            or OCIP_HOST, OCIP_PORT, OCIP_USERNAME, OCIP_TRANSPORT, OCIP_TLS,
+            OCIP_CA_FILE, OCIP_INSECURE, OCIP_PROFILE; the password comes only from
+            OCIP_PASSWORD or the profile file]]
 
 --- take_flags(args) -> flags, rest: connection flags out of args; other words kept in order.
 function M.take_flags(args)
