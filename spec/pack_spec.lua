@@ -256,8 +256,8 @@ end)
 describe("pack signals", function()
   local sim
   setup(function()
-    -- every document takes 200 ms: with --concurrency 2 a 120-row add takes 12 s
-    sim = sim_process.start{ users = 5, seconds = 120, password = PASSWORD, latency = 200 }
+    -- every document takes 100 ms: with --concurrency 2 a 120-row add takes 6 s
+    sim = sim_process.start{ users = 5, seconds = 120, password = PASSWORD, latency = 100 }
     assert(sim.port, "simulator did not start: " .. tostring(sim.ready))
   end)
   teardown(function() if sim then sim.stop() end end)
