@@ -20,12 +20,20 @@ local function block(text, heading)
 end
 
 describe("README quick start", function()
-  it("the quick start and the packs' walk-through work as written", function()
+  -- a port the kernel just handed out (free now), not 2208
+  local function free_port()
+    return helpers.run(function()
+      local sim = require("ocip").sim.start{ tcp_port = 0, users = 0 }
+      local port = sim.tcp_port
+      sim.stop()
+      return port
+    end)
+  end
+
+  local function walk_through(port)
     local root = helpers.repo_root()
     local quick = block(read(root .. "/README.md"), "## Try it without a BroadWorks server")
     local packs = block(read(root .. "/scripts/README.md"), "Try them against the simulator")
-    -- a port from the kernel's free range, not 2208
-    local port = 20000 + (os.time() * 7919 + math.floor(os.clock() * 1e6)) % 20000
     local function adapt(s)
       return (s:gsub("2208", tostring(port)):gsub("build/ocip", (q(helpers.host()):gsub("%%", "%%%%"))))
     end
@@ -43,12 +51,26 @@ describe("README quick start", function()
     local added = io.open(dir .. "/added.csv", "rb")
     local report = added and added:read("a") or ""
     if added then added:close() end
+    local log = io.open(dir .. "/sim.log", "rb")
+    local sim_log = log and log:read("a") or ""
+    if log then log:close() end
     os.execute("rm -rf " .. q(dir))
+    return out, code, err, report, sim_log
+  end
+
+  it("the quick start and the packs' walk-through work as written", function()
+    local out, code, err, report, sim_log
+    for _ = 1, 3 do -- another process may take the free port before the simulator does
+      out, code, err, report, sim_log = walk_through(free_port())
+      if not sim_log:find("address already in use", 1, true) then break end
+    end
     assert.are.equal(0, code, err .. "\n" .. out)
+    assert.matches("ocip sim ready", out)
     assert.matches("UserGetResponse23V2", out)
     assert.is_nil(err:find("4130", 1, true), err)
     assert.matches("users_add: 2 rows: 2 ok, 0 failed", err)
     assert.matches("\r\n1,ann@example%.net,ok,", report)
+    assert.matches("users_add: 2 rows: 2 ok, 0 failed, 0 skipped in [%d.]+ s %(2 done before", err)
     assert.matches("users_delete: 2 rows: 2 ok, 0 failed", err)
   end)
 
