@@ -179,8 +179,8 @@ function M.main(args)
       local e = require("ocip.outcome").copy(cerr, { name = o.name }, false)
       local prefix = e.kind == "auth" and settings.username
         and ("login as " .. tostring(settings.username) .. " failed: ") or nil
-      status = fail(o, e, prefix)
-      if e.kind == "usage" then status = 2 else status = 3 end
+      fail(o, e, prefix)
+      status = e.kind == "usage" and 2 or 3 -- 3: could not connect or log in, nothing sent
       return
     end
     local r, rerr = c:command(req)
