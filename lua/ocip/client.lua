@@ -1,6 +1,8 @@
 -- ocip.client: the public client object (DESIGN.md "The Lua API").
 --   local c = ocip.connect{ host=, port=, username=, password=, ... }   -- or nil, err
 --   local c = ocip.client{ ... }; assert(c:authenticate())
+--   profile = "prod" (or true: the default profile) merges the profile file and OCIP_*
+--   under the given options, as the CLI does (ocip.profile.settings)
 --   c:command(req) / c:raw_command(name, fields) / c:UserGetRequest23V2{ ... }
 --   c:close()  (also <close>): LogoutRequest on every connection, without waiting.
 -- Results: the response table, or nil, err (err an ocip.Error with kind, message, command,
@@ -80,7 +82,11 @@ end
 --- ocip.client(opts) -> client (not yet connected) or nil, err
 function M.new(opts)
   local raise = type(opts) == "table" and opts.raise
-  local o, err = normalise(opts)
+  local o, err = opts, nil
+  if type(opts) == "table" and opts.profile ~= nil and opts.profile ~= false then
+    o, err = require("ocip.profile").settings(opts)
+  end
+  if o then o, err = normalise(o) end
   if not o then
     if raise then error(err, 0) end
     return nil, err
