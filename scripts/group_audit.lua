@@ -1,6 +1,7 @@
 -- group_audit: per group, how many users lack a phone number or an e-mail address.
 --   ocip run scripts/group_audit.lua [--out FILE] [--group SP/GROUP ...] [--ids]
---        [--report FILE] [--limit N] [--concurrency N] [--rate N] [connection flags]
+--        [--format csv|json|ndjson] [--report FILE] [--limit N] [--concurrency N]
+--        [--rate N] [connection flags]
 -- Walks service providers -> groups (or the --group list) and lists each group's
 -- users (UserGetListInGroupRequest). Output CSV (RFC 4180, CRLF), one row per group:
 --   service_provider_id, group_id, users, without_phone, without_email
@@ -8,17 +9,15 @@
 -- group (key SP/GROUP). --limit N audits at most N groups.
 local ocip = require "ocip"
 local pack = require "ocip.pack"
-local csv = require "ocip.csv"
 
 local p = pack.new{
   name = "group_audit",
+  out = true,
   options = {
-    ["--out"] = { "out", "s" }, ["-o"] = { "out", "s" },
     ["--group"] = { "groups", "s", list = true }, ["--ids"] = { "ids", true },
   },
   usage = [[
 usage: ocip run scripts/group_audit.lua [--out FILE] [--group SP/GROUP]... [--ids] [flags]
-  --out FILE      write the CSV to FILE (default stdout)
   --group SP/GRP  only this group (repeatable; default every group of every service provider)
   --ids           add columns listing the user ids without phone / e-mail]],
 }
@@ -49,18 +48,20 @@ end
 local c = p:connect()
 
 if #groups == 0 then
-  local sps, err = c:ServiceProviderGetListRequest{}
-  if not sps then p:fail(0, "service providers", err) p:finish("groups") end
-  local lists, errs = ocip.gather(sps.service_provider_table, function(row)
-    return c:GroupGetListInServiceProviderRequest{ service_provider_id = row.service_provider_id }
-  end, { limit = o.concurrency })
-  for i, row in ipairs(sps.service_provider_table) do
-    if lists[i] then
-      for _, g in ipairs(lists[i].group_table) do
-        groups[#groups + 1] = { sp = row.service_provider_id, group = g.group_id }
-      end
-    else
-      p:fail(0, row.service_provider_id, errs[i])
+  local sps = p:run(c, { { row = 0, key = "service providers" } }, function()
+    return c:ServiceProviderGetListRequest{}
+  end, { record = "failures", label = "service providers" })
+  if not sps[1] then c:close() p:finish("groups") end
+  local sp_items = {}
+  for i, row in ipairs(sps[1].service_provider_table) do
+    sp_items[i] = { row = 0, key = row.service_provider_id }
+  end
+  local lists = p:run(c, sp_items, function(it)
+    return c:GroupGetListInServiceProviderRequest{ service_provider_id = it.key }
+  end, { record = "failures", label = "groups" })
+  for i, it in ipairs(sp_items) do
+    for _, g in ipairs(lists[i] and lists[i].group_table or {}) do
+      groups[#groups + 1] = { sp = it.key, group = g.group_id }
     end
   end
 end
@@ -81,21 +82,13 @@ local results = p:run(c, items, function(it)
 end)
 c:close()
 
-local out = io.stdout
-local tmp = o.out and (o.out .. ".part")
-if tmp then out = assert(io.open(tmp, "wb")) end
-local w = csv.writer(out)
-w:row(COLUMNS, #COLUMNS)
+local out = p:output(COLUMNS)
 for i, it in ipairs(items) do
   local a = results[i]
   if a then
-    w:row({ it.sp, it.group, a.users, #a.no_phone, #a.no_email, a.no_phone, a.no_email }, #COLUMNS)
+    out:row({ it.sp, it.group, a.users, #a.no_phone, #a.no_email, a.no_phone, a.no_email })
   end
 end
-if tmp then
-  out:close()
-  assert(os.rename(tmp, o.out))
-else
-  out:flush()
-end
+local ok, err = out:close()
+if not ok then p:die(err, pack.EXIT.failed) end
 p:finish("groups")

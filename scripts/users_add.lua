@@ -1,36 +1,48 @@
 -- users_add: bulk add users from a CSV file (UserAddRequest22V2 per row).
---   ocip run scripts/users_add.lua USERS.csv [--dry-run] [--report FILE] [--limit N]
---        [--concurrency N] [--rate N] [connection flags]
--- Columns (header row, any order): service_provider_id, group_id, user_id, last_name,
--- first_name, and optionally calling_line_id_last_name, calling_line_id_first_name
--- (default: last/first name), password, phone_number, extension, email_address,
--- department (a group department name). Every row is validated against the catalog
--- first; an invalid row is skipped and reported with the field named. --dry-run
--- prints what would be sent (passwords masked) and connects to nothing.
+--   ocip run scripts/users_add.lua USERS.csv [--dry-run] [--report FILE] [--resume REPORT]
+--        [--limit N] [--concurrency N] [--rate N] [connection flags]
+-- Columns (header row, any order; "," or ";" separated): service_provider_id, group_id,
+-- user_id, last_name, first_name, and optionally calling_line_id_last_name,
+-- calling_line_id_first_name (default: last/first name), password, phone_number (the
+-- national number, or users_export's +CC-NUMBER), extension, email_address, department (a
+-- group department name), hiragana_last_name, hiragana_first_name. Every row is validated
+-- against the catalog first; an invalid row, or a user_id already on an earlier row, is
+-- skipped and reported. A user that already exists is outcome "exists" (not a failure).
+-- --dry-run prints what would be sent (passwords masked) and connects to nothing.
 local ocip = require "ocip"
 local pack = require "ocip.pack"
 
 local COMMAND = "UserAddRequest22V2"
 local REQUIRED = { "service_provider_id", "group_id", "user_id", "last_name", "first_name" }
 local OPTIONAL = { "calling_line_id_last_name", "calling_line_id_first_name", "password",
-  "phone_number", "extension", "email_address", "department" }
+  "phone_number", "extension", "email_address", "department", "hiragana_last_name",
+  "hiragana_first_name" }
 local KNOWN = {}
 for _, k in ipairs(REQUIRED) do KNOWN[k] = true end
 for _, k in ipairs(OPTIONAL) do KNOWN[k] = true end
 -- users_export columns that cannot be set here: ignored (with a note), so that an
 -- export file can be fed back in.
-local IGNORED = { user_external_id = "read-only, assigned by the server" }
+local READ_ONLY = "read-only, assigned by the server"
+local IGNORED = { user_external_id = READ_ONLY, reseller_id = READ_ONLY,
+  phone_number_activated = READ_ONLY, in_trunk_group = READ_ONLY, country_code = READ_ONLY,
+  national_prefix = READ_ONLY }
+-- BroadWorks user ids are case-insensitive: two rows differing in case are one user
+local function same_user(it) return it.key:lower() end
 -- fields filled from the user's own column when absent: errors name that column
 local DEFAULTED = { calling_line_id_last_name = "last_name", calling_line_id_first_name = "first_name" }
 
 local p = pack.new{
   name = "users_add",
   args = { min = 1, max = 1, name = "CSV file" },
+  resume = true,
   usage = [[
 usage: ocip run scripts/users_add.lua USERS.csv [flags]
-  USERS.csv  header row + one user per row ("-" = stdin); columns:
+  USERS.csv  header row + one user per row ("-" = stdin; "," or ";" separated); columns:
              ]] .. table.concat(REQUIRED, ",") .. [[ (required),
-             ]] .. table.concat(OPTIONAL, ",") .. [[ (optional)]],
+             ]] .. pack.wrap(OPTIONAL, ",", "             ") .. [[ (optional);
+             phone_number: the national number (3125550101) or users_export's +1-3125550101;
+             users_export's read-only columns (user_external_id, ...) are ignored
+  outcome exists: the user was already there (server error 4010), not a failure]],
 }
 local o = p:parse(arg or { ... })
 
@@ -56,12 +68,12 @@ local function request(row)
   local f = {}
   for _, k in ipairs(REQUIRED) do f[k] = row[k] end
   for _, k in ipairs(OPTIONAL) do f[k] = row[k] end
-  local phone = f.phone_number
-  if phone and phone:match("^%+%d+%-%d+$") then
-    return nil, ocip.Error.new("validation", ("%s.phone_number: %s is the display form (+country code-"
-      .. "number, as users_export writes it); give the national number: %s"):format(COMMAND, phone,
-      phone:match("%-(%d+)$")), { field = COMMAND .. ".phone_number" })
-  end
+  -- users_export writes the display form +CC-NUMBER; the request takes the national
+  -- number (the group's country code applies)
+  local national = f.phone_number and f.phone_number:match("^%+%d+%-(%d+)$")
+  if national then f.phone_number = national end
+  local given = {} -- the row's own values, for the dry run's listing
+  for k, v in pairs(f) do given[k] = v end
   local defaulted = {}
   for dst, src in pairs(DEFAULTED) do
     if f[dst] == nil then f[dst], defaulted[dst] = f[src], true end
@@ -82,7 +94,7 @@ local function request(row)
     end
     err = require("ocip.validate").error(COMMAND, kept)
   end
-  return req, err
+  return req, err, given
 end
 
 local function shown(v)
@@ -99,13 +111,14 @@ end
 local items = {}
 for _, row in ipairs(rows) do
   local key = row.user_id or ""
-  local req, err = request(row)
+  local req, err, fields = request(row)
   if req then
-    items[#items + 1] = { row = row._row, key = key, req = req, fields = row }
+    items[#items + 1] = { row = row._row, key = key, req = req, fields = fields }
   else
     p:skip(row._row, key, err)
   end
 end
+items = p:prepare(items, { unique = same_user })
 
 if o.dry_run then
   p:settings(true)
@@ -118,12 +131,12 @@ if o.dry_run then
       if v ~= nil then parts[#parts + 1] = k .. "=" .. (k == "password" and "***" or shown(v)) end
     end
     io.stdout:write(("  row %d: %s %s\n"):format(it.row, COMMAND, table.concat(parts, " ")))
-    p:ok(it.row, it.key, "dry run: not sent")
+    p:ok(it.row, it.key)
   end
   p:finish("rows")
 end
 
 local c = p:connect()
-p:run(c, items, function(it) return c:command(it.req) end)
+p:run(c, items, function(it) return c:command(it.req) end, { codes = { [4010] = "exists" } })
 c:close()
 p:finish("rows")

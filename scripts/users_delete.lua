@@ -1,10 +1,10 @@
 -- users_delete: bulk delete users listed in a CSV file (UserDeleteRequest per row).
---   ocip run scripts/users_delete.lua USERS.csv --yes [--report FILE] [--limit N]
---        [--concurrency N] [--rate N] [connection flags]
+--   ocip run scripts/users_delete.lua USERS.csv --yes [--report FILE] [--resume REPORT]
+--        [--limit N] [--concurrency N] [--rate N] [connection flags]
 --   ocip run scripts/users_delete.lua USERS.csv --dry-run
 -- The CSV needs a user_id column (other columns are ignored, so a users_export file
 -- works as input). Deleting needs --yes unless --dry-run: without it nothing is sent
--- and the exit status is 2.
+-- and the exit status is 2. A user already gone is outcome "absent" (not a failure).
 local ocip = require "ocip"
 local pack = require "ocip.pack"
 
@@ -14,10 +14,12 @@ local p = pack.new{
   name = "users_delete",
   args = { min = 1, max = 1, name = "CSV file" },
   options = { ["--yes"] = { "yes", true }, ["-y"] = { "yes", true } },
+  resume = true,
   usage = [[
 usage: ocip run scripts/users_delete.lua USERS.csv (--yes | --dry-run) [flags]
-  USERS.csv  header row with a user_id column ("-" = stdin)
-  --yes      really delete (required unless --dry-run)]],
+  USERS.csv  header row with a user_id column ("-" = stdin; "," or ";" separated)
+  --yes      really delete (required unless --dry-run)
+  outcome absent: the user was not there (server error 4008), not a failure]],
 }
 local o = p:parse(arg or { ... })
 
@@ -35,13 +37,14 @@ for _, row in ipairs(rows) do
   if req then items[#items + 1] = { row = row._row, key = key, req = req }
   else p:skip(row._row, key, err) end
 end
+items = p:prepare(items, { unique = function(it) return it.key:lower() end })
 
 if o.dry_run then
   p:settings(true)
   io.stdout:write(("dry run: would connect to %s and delete %d user(s):\n"):format(p:target(), #items))
   for _, it in ipairs(items) do
     io.stdout:write(("  row %d: %s user_id=%s\n"):format(it.row, COMMAND, it.key))
-    p:ok(it.row, it.key, "dry run: not sent")
+    p:ok(it.row, it.key)
   end
   p:finish("rows")
 end
@@ -51,6 +54,6 @@ if not o.yes then
 end
 
 local c = p:connect()
-p:run(c, items, function(it) return c:command(it.req) end)
+p:run(c, items, function(it) return c:command(it.req) end, { codes = { [4008] = "absent" } })
 c:close()
 p:finish("rows")

@@ -1,34 +1,71 @@
--- users_export: every user of the system as CSV (RFC 4180, CRLF, header row).
+-- users_export: every user of the system as CSV (RFC 4180, CRLF, header row), JSON or NDJSON.
 --   ocip run scripts/users_export.lua [--out FILE] [--per-group] [--group SP/GROUP ...]
---        [--columns a,b,c] [--dry-run] [--rate N] [connection flags]
+--        [--columns a,b,c] [--format csv|json|ndjson] [--dry-run] [--rate N] [connection flags]
 -- Default: one UserGetListInSystemRequest. --per-group walks service providers and
 -- groups (UserGetListInGroupRequest per group) for systems whose system-wide list is
 -- capped; --group limits the export to the given groups. Connection settings come from
 -- flags, OCIP_* variables or the profile file (--help lists them); --concurrency N
--- bounds the list requests in flight with --per-group.
--- Summary on stderr. Exit: 0 done, 1 some request failed (partial output kept), 2 usage.
+-- bounds the list requests in flight with --per-group. --report lists each list request
+-- (key "system" or SP/GROUP). Summary on stderr. Exit: 0 done, 1 some request failed
+-- (the other users are written), 2 usage, 3 could not connect or log in, 130 interrupted.
 local ocip = require "ocip"
 local pack = require "ocip.pack"
-local csv = require "ocip.csv"
 
 local NAME = "users_export"
 local DEFAULT_COLUMNS = { "user_id", "service_provider_id", "group_id", "last_name", "first_name",
   "department", "phone_number", "extension", "email_address", "user_external_id" }
 
+-- Every column a user row can have: the user tables' columns (catalog column hints) of
+-- the system-wide and the per-group list, in that order.
+local COLUMNS, KNOWN, ONLY = {}, {}, {}
+do
+  local keys = require("ocip.pretty").heading_keys
+  local lists = { { "UserGetListInSystemResponse", "system-wide list" },
+    { "UserGetListInGroupResponse", "--per-group" } }
+  local in_list = {}
+  for li, l in ipairs(lists) do
+    in_list[li] = {}
+    for _, f in ipairs(ocip.describe(l[1]).fields) do
+      for _, k in ipairs(f.columns and keys(f.columns) or {}) do
+        in_list[li][k] = true
+        if not KNOWN[k] then KNOWN[k] = true; COLUMNS[#COLUMNS + 1] = k end
+      end
+    end
+  end
+  -- per-group rows get their group and service provider filled in
+  in_list[2].group_id, in_list[2].service_provider_id = true, true
+  for _, k in ipairs(COLUMNS) do
+    if not in_list[1][k] then ONLY[k] = lists[2][2] elseif not in_list[2][k] then ONLY[k] = lists[1][2] end
+  end
+end
+
+local function column_help()
+  local parts = {}
+  for _, k in ipairs(COLUMNS) do parts[#parts + 1] = k .. (ONLY[k] and (" (" .. ONLY[k] .. " only)") or "") end
+  return pack.wrap(parts, ", ", "                  ")
+end
+
 local p = pack.new{
   name = NAME,
+  out = true,
   options = {
-    ["--out"] = { "out", "s" }, ["-o"] = { "out", "s" }, ["--per-group"] = { "per_group", true },
+    ["--per-group"] = { "per_group", true },
     ["--group"] = { "group", "s", list = true }, ["--columns"] = { "columns", "s" },
   },
   usage = [[
 usage: ocip run scripts/users_export.lua [--out FILE] [--per-group] [--group SP/GROUP]...
-         [--columns a,b,c] [--limit N] [--dry-run] [--rate N] [connection flags]
-  --out FILE      write the CSV to FILE (default stdout)
+         [--columns a,b,c] [--format csv|json|ndjson] [--limit N] [--dry-run] [--rate N]
+         [connection flags]
   --per-group     list users group by group instead of one system-wide request
   --group SP/GRP  only this group (repeatable; implies --per-group)
-  --columns LIST  CSV columns (default ]] .. table.concat(DEFAULT_COLUMNS, ",") .. [[)
-  --limit N       responseSizeLimit of each list request]],
+  --columns LIST  the columns, in order; default:
+                  ]] .. pack.wrap(DEFAULT_COLUMNS, ",", "                  ") .. [[
+
+                  any of: ]] .. column_help() .. [[
+
+  --limit N       responseSizeLimit of each list request
+  phone_number is written as the server shows it (+1-3125550101): users_add takes it back;
+  in CSV it is written '+1-3125550101 (see --raw-csv)]],
 }
 
 local function die(msg, code) p:die(msg, code) end
@@ -43,9 +80,16 @@ local function parse(argv)
     o.per_group = true
   end
   if o.columns then
-    local list = {}
-    for c in o.columns:gmatch("[^,%s]+") do list[#list + 1] = c end
+    local list, bad = {}, {}
+    for c in o.columns:gmatch("[^,%s]+") do
+      list[#list + 1] = c
+      if not KNOWN[c] then bad[#bad + 1] = c end
+    end
     if #list == 0 then die("--columns is empty") end
+    if #bad > 0 then
+      die(("--columns: unknown column%s %s; the columns are: %s"):format(#bad > 1 and "s" or "",
+        table.concat(bad, ", "), table.concat(COLUMNS, ",")))
+    end
     o.columns = list
   else
     o.columns = DEFAULT_COLUMNS
@@ -70,68 +114,60 @@ local function group_users(c, sp, gid, limit)
   return r.user_table
 end
 
-local function all_groups(c, limit, stats, concurrency)
-  local sps, err = c:command(list_request("ServiceProviderGetListRequest", {}, limit))
+-- Every group of every service provider; failed lists are recorded (row 0).
+local function all_groups(c, limit, stats)
   stats.requests = stats.requests + 1
-  if not sps then return nil, err end
+  local sps = p:run(c, { { row = 0, key = "service providers" } }, function()
+    return c:command(list_request("ServiceProviderGetListRequest", {}, limit))
+  end, { record = "failures", label = "service providers" })
+  if not sps[1] then stats.failed = stats.failed + 1 return {} end
+  local items = {}
+  for i, row in ipairs(sps[1].service_provider_table) do items[i] = { row = 0, key = row.service_provider_id } end
+  stats.requests = stats.requests + #items
+  local lists = p:run(c, items, function(it)
+    return c:command(list_request("GroupGetListInServiceProviderRequest",
+      { service_provider_id = it.key }, limit))
+  end, { record = "failures", label = "groups" })
   local found = {}
-  local lists, errs = ocip.gather(sps.service_provider_table, function(row)
-    local r, e = c:command(list_request("GroupGetListInServiceProviderRequest",
-      { service_provider_id = row.service_provider_id }, limit))
-    stats.requests = stats.requests + 1
-    return r, e
-  end, { limit = concurrency })
-  for i, row in ipairs(sps.service_provider_table) do
+  for i, it in ipairs(items) do
     if lists[i] then
-      for _, g in ipairs(lists[i].group_table) do
-        found[#found + 1] = { sp = row.service_provider_id, group = g.group_id }
-      end
+      for _, g in ipairs(lists[i].group_table) do found[#found + 1] = { sp = it.key, group = g.group_id } end
     else
       stats.failed = stats.failed + 1
-      io.stderr:write(NAME, ": ", row.service_provider_id, ": ", tostring(errs[i]), "\n")
     end
   end
   return found
 end
 
-local function export(c, o, w, stats)
-  if not o.per_group then
-    local r, err = c:command(list_request("UserGetListInSystemRequest", {}, o.limit))
-    stats.requests = stats.requests + 1
-    if not r then
-      stats.failed = stats.failed + 1
-      io.stderr:write(NAME, ": ", tostring(err), "\n")
-      return
-    end
-    for _, u in ipairs(r.user_table) do w(u) end
-    return
+-- The user lists, one item each; written in item order once all have answered.
+local function export(c, o, write, stats)
+  local items
+  if o.per_group then
+    local groups = #o.groups > 0 and o.groups or all_groups(c, o.limit, stats)
+    items = {}
+    for i, g in ipairs(groups) do items[i] = { row = i, key = g.sp .. "/" .. g.group, sp = g.sp, group = g.group } end
+  else
+    items = { { row = 1, key = "system" } }
   end
-  local groups = o.groups
-  if #groups == 0 then
-    local err
-    groups, err = all_groups(c, o.limit, stats, o.concurrency)
-    if not groups then
-      stats.failed = stats.failed + 1
-      io.stderr:write(NAME, ": ", tostring(err), "\n")
-      return
+  stats.requests = stats.requests + #items
+  local lists = p:run(c, items, function(it)
+    if not it.sp then
+      local r, err = c:command(list_request("UserGetListInSystemRequest", {}, o.limit))
+      return r and r.user_table, err
     end
-  end
-  local lists, errs = ocip.gather(groups, function(g)
-    stats.requests = stats.requests + 1
-    return group_users(c, g.sp, g.group, o.limit)
-  end, { limit = o.concurrency })
-  for i, g in ipairs(groups) do
+    return group_users(c, it.sp, it.group, o.limit)
+  end, { label = "user lists" })
+  for i = 1, #items do
     if lists[i] then
-      for _, u in ipairs(lists[i]) do w(u) end
+      for _, u in ipairs(lists[i]) do write(u) end
     else
       stats.failed = stats.failed + 1
-      io.stderr:write(NAME, ": ", g.sp, "/", g.group, ": ", tostring(errs[i]), "\n")
     end
   end
 end
 
 local o = parse(arg or { ... })
-local settings = p:settings()
+p:settings()
 
 if o.dry_run then
   local plan = o.per_group
@@ -142,45 +178,25 @@ if o.dry_run then
   list_request(o.per_group and "UserGetListInGroupRequest" or "UserGetListInSystemRequest",
     o.per_group and { service_provider_id = o.groups[1] and o.groups[1].sp or "sp",
       group_id = o.groups[1] and o.groups[1].group or "g" } or {}, o.limit)
-  io.stdout:write(("dry run: would connect to %s\n  send %s\n  write columns %s to %s\n"):format(
-    p:target(), plan, table.concat(o.columns, ","), o.out or "stdout"))
+  io.stdout:write(("dry run: would connect to %s\n  send %s\n  write columns %s as %s to %s\n"):format(
+    p:target(), plan, table.concat(o.columns, ","), o.format, o.out or "stdout"))
   os.exit(0)
 end
 
-local started = ocip.now()
-local out, tmp = io.stdout, nil
-if o.out then
-  tmp = o.out .. ".part"
-  local f, ferr = io.open(tmp, "wb")
-  if not f then die(ferr, 1) end
-  out = f
-end
-local writer = csv.writer(out)
-local n = #o.columns
-writer:row(o.columns, n)
+local c = p:connect() -- before any output: a failed login leaves no file and no header
+local out = p:output(o.columns)
 local stats = { users = 0, requests = 0, failed = 0 }
 local function write_user(u)
   local vals = {}
   for i, col in ipairs(o.columns) do vals[i] = u[col] end
-  writer:row(vals, n)
+  out:row(vals)
   stats.users = stats.users + 1
 end
 
-local c, cerr = ocip.connect(settings)
-if not c then
-  if tmp then out:close() os.remove(tmp) end
-  die(cerr, 1)
-end
 export(c, o, write_user, stats)
 c:close()
-if tmp then
-  out:close()
-  local ok, rerr = os.rename(tmp, o.out)
-  if not ok then die(rerr, 1) end
-else
-  out:flush()
-end
+local ok, err = out:close()
+if not ok then die(err, pack.EXIT.failed) end
 local function count(n, word) return ("%d %s%s"):format(n, word, n == 1 and "" or "s") end
-io.stderr:write(("%s: %s, %s, %d failed, to %s in %.2f s\n"):format(NAME, count(stats.users, "user"),
-  count(stats.requests, "request"), stats.failed, o.out or "stdout", ocip.now() - started))
-if stats.failed > 0 then os.exit(1) end
+p:finish{ summary = ("%s, %s, %d failed, to %s"):format(count(stats.users, "user"),
+  count(stats.requests, "request"), stats.failed, o.out or "stdout") }

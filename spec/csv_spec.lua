@@ -141,3 +141,77 @@ describe("ocip.progress", function()
     assert.are.equal("?", progress.duration(nil))
   end)
 end)
+
+describe("ocip.csv spreadsheet safety (formula injection)", function()
+  it("writes a cell that starts with =, +, -, @, tab or CR behind a single quote", function()
+    assert.are.equal("'=cmd|' /C calc'!A0", csv.field("=cmd|' /C calc'!A0"))
+    assert.are.equal("'+1-3125550101", csv.field("+1-3125550101"))
+    assert.are.equal("'-2", csv.field(-2))
+    assert.are.equal("'@SUM(A1)", csv.field("@SUM(A1)"))
+    assert.are.equal("'\tx", csv.field("\tx"))
+    assert.are.equal("\"'\rx\"", csv.field("\rx"))
+    -- a quote already in front of a trigger gets one more, so that reading undoes exactly one
+    assert.are.equal("''=x", csv.field("'=x"))
+    -- harmless cells are left alone
+    for _, v in ipairs { "a=b", "O'Neil", "'quoted'", "x-1", "", " lead" } do
+      assert.are.equal(v, (csv.field(v):gsub('^"(.*)"$', "%1")))
+    end
+    assert.are.equal("'=1,x\r\n", csv.line({ "=1", "x" }, 2))
+  end)
+
+  it("raw = true writes cells as they are", function()
+    assert.are.equal("=SUM(A1),+1\r\n", csv.line({ "=SUM(A1)", "+1" }, 2, { raw = true }))
+    local buf = {}
+    local w = csv.writer({ write = function(_, s) buf[#buf + 1] = s return true end }, { raw = true })
+    w:row({ "@x" }, 1)
+    assert.are.equal("@x\r\n", table.concat(buf))
+  end)
+
+  it("parse() and records() undo the quote it added; raw = true keeps cells as read", function()
+    assert.are.same({ { "=x", "'=y", "'a" } }, (csv.parse("'=x,''=y,'a\r\n")))
+    assert.are.same({ { "'=x" } }, (csv.parse("'=x\r\n", { raw = true })))
+    local _, rows = csv.records("a,b,c,d,e\r\n'=x,''=y,'plain,',\"'\tz\"\r\n")
+    assert.are.same({ _row = 1, _line = 2, a = "=x", b = "'=y", c = "'plain", d = "'", e = "\tz" }, rows[1])
+    _, rows = csv.records("a\r\n'=x\r\n", { raw = true })
+    assert.are.equal("'=x", rows[1].a)
+  end)
+
+  it("round trips every value through writer and records()", function()
+    local alphabet = { "'", "=", "+", "-", "@", "\t", "\r", "\n", "a", " ", ",", '"', ";" }
+    local seed = 7
+    local function rand(n) seed = (seed * 1103515245 + 12345) % 2147483648 return seed % n + 1 end
+    for _ = 1, 3000 do
+      local parts = {}
+      for i = 1, rand(5) do parts[i] = alphabet[rand(#alphabet)] end
+      local v = table.concat(parts)
+      local _, rows = csv.records("v,k\r\n" .. csv.line({ v, "k" }, 2))
+      assert.are.equal(v, rows[1].v or "", ("%q"):format(v))
+    end
+  end)
+end)
+
+describe("ocip.csv separators", function()
+  it("reads a ;-separated file (Excel in much of Europe)", function()
+    local header, rows, sep = csv.records('user_id;last_name;note\r\nu1;"Doe; J";a,b\r\nu2;Roe;\r\n')
+    assert.are.equal(";", sep)
+    assert.are.same({ "user_id", "last_name", "note" }, header)
+    assert.are.same({ _row = 1, _line = 2, user_id = "u1", last_name = "Doe; J", note = "a,b" }, rows[1])
+    assert.are.same({ _row = 2, _line = 3, user_id = "u2", last_name = "Roe" }, rows[2])
+  end)
+
+  it("keeps commas the default: a ; inside a quoted header or value does not switch", function()
+    local header, rows, sep = csv.records('"a;b",c\r\n"x;y",z\r\n')
+    assert.are.equal(",", sep)
+    assert.are.same({ "a;b", "c" }, header)
+    assert.are.equal("x;y", rows[1]["a;b"])
+    local _, _, sep1 = csv.records("user_id\r\nu;1\r\n")
+    assert.are.equal(",", sep1)
+  end)
+
+  it("parse(text, sep) takes the separator", function()
+    assert.are.same({ { "a", "b,c" }, { "1", "2" } }, (csv.parse("a;b,c\r\n1;2\r\n", { sep = ";" })))
+    local r, err = csv.parse('a;"b"c\r\n', { sep = ";" })
+    assert.is_nil(r)
+    assert.matches("after a closing quote", err.message)
+  end)
+end)

@@ -59,6 +59,22 @@ describe("encode", function()
     assert.are.equal([[<command xmlns="" xsi:type="UserGetRequest23V2" echo="x&quot;y&apos;z&lt;&amp;"><userId>a</userId></command>]], s)
   end)
 
+  it("gives command i of a document the echo prefix .. i, over the requests' own _echo", function()
+    local doc = assert(xml.encode({ C.UserGetRequest23V2 { user_id = "a", _echo = "mine" },
+      C.UserGetRequest23V2 { user_id = "b" } }, "S1", "s1d7c"))
+    assert.are.equal(HEAD
+      .. '<command xmlns="" xsi:type="UserGetRequest23V2" echo="s1d7c1"><userId>a</userId></command>'
+      .. '<command xmlns="" xsi:type="UserGetRequest23V2" echo="s1d7c2"><userId>b</userId></command>'
+      .. TAIL, doc)
+    local d = assert(xml.decode(doc))
+    assert.are.equal("s1d7c1", d.responses[1]._echo)
+    assert.are.equal("s1d7c2", d.responses[2]._echo)
+    assert.matches('echo="a&amp;b1"', assert(xml.encode({ C.UserGetRequest23V2 { user_id = "a" } }, "S1", "a&b")), 1, true)
+    local none, err = xml.encode({ C.UserGetRequest23V2 { user_id = "a" } }, "S1", 42)
+    assert.is_nil(none)
+    assert.are.equal("usage", err.kind)
+  end)
+
   it("writes characters up to U+00FF as Latin-1 bytes and others as character references", function()
     local s = body(C.UserGetRequest23V2 { user_id = "Müller€東" })
     assert.are.equal("<userId>M\xFCller&#8364;&#26481;</userId>", s)

@@ -128,6 +128,12 @@ end
 --- timeout(seconds, fn, ...) -> fn's results, or nil, Error{kind="timeout"} when
 --- fn did not finish in time (it then runs in a child task that is cancelled).
 --- An error raised by fn is raised again here.
+--- While the timeout's cancel runs (the child's to-be-closed variables, synchronously),
+--- M.cancelling() returns its error: a command the child abandons records on it whether
+--- it was sent (err.sent, err.command; see ocip.pool abandon).
+local cancelling = nil
+function M.cancelling() return cancelling end
+
 function M.timeout(seconds, fn, ...)
   current("ocip.timeout")
   local child = core.spawn(fn, ...)
@@ -136,7 +142,11 @@ function M.timeout(seconds, fn, ...)
   local r = pack(core.join(child, seconds))
   if r[1] == nil then
     local err = Error.new("timeout", ("timed out after %gs"):format(seconds))
-    core.cancel(child, err)
+    local outer = cancelling
+    cancelling = err
+    local ok, why = pcall(core.cancel, child, err)
+    cancelling = outer
+    if not ok then error(why, 0) end
     return nil, err
   end
   if r[1] == false then error(r[2], 0) end

@@ -1,6 +1,8 @@
 -- ocip.client: the public client object (DESIGN.md "The Lua API").
 --   local c = ocip.connect{ host=, port=, username=, password=, ... }   -- or nil, err
 --   local c = ocip.client{ ... }; assert(c:authenticate())
+--   profile = "prod" (or true: the default profile) merges the profile file and OCIP_*
+--   under the given options, as the CLI does (ocip.profile.settings)
 --   c:command(req) / c:raw_command(name, fields) / c:UserGetRequest23V2{ ... }
 --   c:close()  (also <close>): LogoutRequest on every connection, without waiting.
 -- Results: the response table, or nil, err (err an ocip.Error with kind, message, command,
@@ -20,6 +22,7 @@ local validate = require "ocip.validate"
 local logmod = require "ocip.log"
 local Pool = require "ocip.pool"
 local login = require "ocip.login"
+local async = require "ocip.async"
 
 local M = {}
 local Client = {}
@@ -79,7 +82,11 @@ end
 --- ocip.client(opts) -> client (not yet connected) or nil, err
 function M.new(opts)
   local raise = type(opts) == "table" and opts.raise
-  local o, err = normalise(opts)
+  local o, err = opts, nil
+  if type(opts) == "table" and opts.profile ~= nil and opts.profile ~= false then
+    o, err = require("ocip.profile").settings(opts)
+  end
+  if o then o, err = normalise(o) end
   if not o then
     if raise then error(err, 0) end
     return nil, err
@@ -128,15 +135,23 @@ function Client:authenticate()
   return result(self, nil, err)
 end
 
+-- An entry is to-be-closed in its caller: when the caller's task is cancelled (ocip.timeout,
+-- task:cancel) before the outcome, the pool takes the command back (never sent if not yet
+-- written). The entry itself carries the metatable: no extra allocation per command.
+local ENTRY = { __close = function(e)
+  if not e.done then e.pool:abandon(e, async.cancelling()) end
+end }
+
 -- Submits a validated request and waits for its one outcome.
 local function run(c, req)
   need_task(req._type)
   local name = req._type
-  local e = {
-    req = req, name = name, deadline = core.now() + c._opts.timeout,
+  local pool = c._pool
+  local e <close> = setmetatable({
+    req = req, name = name, deadline = core.now() + c._opts.timeout, pool = pool,
     readonly = name:find("Get", 1, true) ~= nil, task = core.current(), done = false,
-  }
-  c._pool:submit(e)
+  }, ENTRY)
+  pool:submit(e)
   while not e.done do core.park() end
   e.task = nil
   return result(c, e.resp, e.err)

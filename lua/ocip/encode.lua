@@ -131,17 +131,30 @@ local function as_request(req)
   return validate.request(req._type, req)
 end
 
--- `<command xmlns="" xsi:type="NAME">` per request name, built once.
+-- `<command xmlns="" xsi:type="NAME">` per request name, built once; and the same
+-- without its closing `">` for commands that carry an echo attribute.
 local command_open = setmetatable({}, { __index = function(t, name)
   local s = '<command xmlns="" xsi:type="' .. name .. '">'
   t[name] = s
   return s
 end })
+local command_echo = setmetatable({}, { __index = function(t, name)
+  local s = '<command xmlns="" xsi:type="' .. name .. '" echo="'
+  t[name] = s
+  return s
+end })
+local INDEX = {} -- "1".."15": the per-command suffix of a document's echo
+for i = 1, M.MAX_COMMANDS do INDEX[i] = tostring(i) end
 
-local function emit_command(buf, n, req)
+-- echo: the document's escaped echo prefix (command i gets prefix .. i), or nil (the
+-- request's own `_echo`, if any).
+local function emit_command(buf, n, req, echo, i)
   local name = req._type
   n = n + 1
-  if req._echo then
+  if echo then
+    buf[n], buf[n + 1], buf[n + 2], buf[n + 3] = command_echo[name], echo, INDEX[i], '">'
+    n = n + 3
+  elseif req._echo then
     buf[n] = '<command xmlns="" xsi:type="' .. name .. '" echo="' .. attr(req._echo) .. '">'
   else
     buf[n] = command_open[name]
@@ -163,9 +176,11 @@ end
 local scratch -- the buffer of the last document (see document)
 local SCRATCH_MAX = 4096
 
---- document(requests, session_id) -> document string, or nil, err.
--- `requests` is one request or an array of 1..15.
-function M.document(requests, session_id)
+--- document(requests, session_id, echo) -> document string, or nil, err.
+-- `requests` is one request or an array of 1..15. `echo` (optional string): command i
+-- carries the attribute echo = echo .. i (the client's correlation), instead of the
+-- requests' own `_echo`.
+function M.document(requests, session_id, echo)
   if type(requests) ~= "table" then
     return nil, Error.new("usage", "requests expected, got " .. type(requests))
   end
@@ -178,6 +193,12 @@ function M.document(requests, session_id)
   if type(session_id) ~= "string" or session_id == "" or not xml_text(session_id) then
     return nil, Error.new("usage", "session id (non-empty UTF-8 string) expected")
   end
+  if echo ~= nil then
+    if type(echo) ~= "string" or not xml_text(echo) then
+      return nil, Error.new("usage", "echo (UTF-8 string) expected")
+    end
+    echo = attr(echo)
+  end
   -- one scratch buffer for every document (encoding never yields); pieces past n
   -- are stale and ignored, and a buffer grown by a huge document is not kept
   local buf = scratch or {}
@@ -187,7 +208,7 @@ function M.document(requests, session_id)
   for i = 1, count do
     local r, err = as_request(requests[i])
     if not r then return nil, err end
-    n = emit_command(buf, n, r)
+    n = emit_command(buf, n, r, echo, i)
   end
   n = n + 1; buf[n] = M.FOOTER
   local doc = concat(buf, "", 1, n)

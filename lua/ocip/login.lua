@@ -12,14 +12,22 @@ local core = require "ocip.core"
 local Error = require "ocip.error"
 local xml = require "ocip.xml"
 local catalog = require "ocip.catalog"
+local correlate = require "ocip.correlate"
 
 local M = {}
 
 M.MODES = { auto = true, ["14sp4"] = true, ["22V5"] = true }
 
--- One request/answer exchange on a connection that has nothing else in flight.
-local function exchange(conn, req, session_id, log)
-  local doc = xml.encode({ req }, session_id)
+-- One request/answer exchange on a connection that has nothing else in flight. The
+-- document carries an echo unique on the connection (`st.n` counts the login documents);
+-- the answer counts only when it passes ocip.correlate's checks (echo, session id, one
+-- command, the paired type: AuthenticationResponse, LoginResponse14sp4/22V5, or an
+-- ErrorResponse).
+local function exchange(conn, req, session_id, log, st)
+  st.n = st.n + 1
+  local echo = "login" .. st.n .. "c"
+  local name = req._type
+  local doc = xml.encode({ req }, session_id, echo)
   if log:enabled("trace") then log:log("trace", "%s >> %s", conn.name, doc) end
   local ok, err = conn:send(doc)
   if not ok then return nil, err end
@@ -30,9 +38,9 @@ local function exchange(conn, req, session_id, log)
   local decoded
   decoded, err = xml.decode(answer)
   if not decoded then return nil, err end
-  if #decoded.responses ~= 1 then
-    return nil, Error.new("protocol", ("login answer holds %d commands, expected 1"):format(#decoded.responses),
-      { command = req._type, sent = true })
+  local why = correlate.check({ entries = { { name = name } }, echo = echo, sid = session_id }, decoded)
+  if why then
+    return nil, Error.new("protocol", "login " .. why, { command = name, sent = true })
   end
   return decoded.responses[1]
 end
@@ -69,8 +77,8 @@ local function check(resp, err, name)
   return nil
 end
 
-local function login_14sp4(conn, opts, session_id, log)
-  local resp, err = exchange(conn, build("AuthenticationRequest", { userId = opts.username }), session_id, log)
+local function login_14sp4(conn, opts, session_id, log, st)
+  local resp, err = exchange(conn, build("AuthenticationRequest", { userId = opts.username }), session_id, log, st)
   local failed = check(resp, err, "AuthenticationRequest")
   if failed then return nil, failed end
   if Error.is(resp) then -- warning on AuthenticationRequest: no nonce to sign
@@ -86,14 +94,14 @@ local function login_14sp4(conn, opts, session_id, log)
   end
   local signed = core.signed_password(nonce, opts.password)
   log:add_secret(signed)
-  resp, err = exchange(conn, build("LoginRequest14sp4", { userId = opts.username, signedPassword = signed }), session_id, log)
+  resp, err = exchange(conn, build("LoginRequest14sp4", { userId = opts.username, signedPassword = signed }), session_id, log, st)
   failed = check(resp, err, "LoginRequest14sp4")
   if failed then return nil, failed end
   return resp
 end
 
-local function login_22V5(conn, opts, session_id, log)
-  local resp, err = exchange(conn, build("LoginRequest22V5", { userId = opts.username, password = opts.password }), session_id, log)
+local function login_22V5(conn, opts, session_id, log, st)
+  local resp, err = exchange(conn, build("LoginRequest22V5", { userId = opts.username, password = opts.password }), session_id, log, st)
   local failed = check(resp, err, "LoginRequest22V5")
   if failed then return nil, failed end
   return resp
@@ -124,14 +132,15 @@ function M.run(conn, opts, session_id, log)
   local ok, err = M.validate(opts, conn.secure)
   if not ok then return nil, err end
   local mode = opts.login or "auto"
+  local st = { n = 0 }
   if mode == "14sp4" or (mode == "auto" and not conn.secure) then
-    return login_14sp4(conn, opts, session_id, log)
+    return login_14sp4(conn, opts, session_id, log, st)
   end
   local resp
-  resp, err = login_22V5(conn, opts, session_id, log)
+  resp, err = login_22V5(conn, opts, session_id, log, st)
   if resp or mode == "22V5" or err.kind ~= "auth" then return resp, err end
   log:log("debug", "%s: LoginRequest22V5 refused (%s); trying LoginRequest14sp4", conn.name, tostring(err.summary))
-  return login_14sp4(conn, opts, session_id, log)
+  return login_14sp4(conn, opts, session_id, log, st)
 end
 
 --- login.logout_document(opts, session_id) -> the LogoutRequest document

@@ -14,7 +14,10 @@
 -- while commands wait; only a refused login (or a configuration error) fails the queue.
 --
 -- A command ("entry") is { req=, name=, deadline=, readonly=, task=, done=, resp=, err=,
--- sent=, retried= }; ocip.outcome gives it its one and only outcome.
+-- sent=, retried=, alone= }; ocip.outcome gives it its one and only outcome.
+-- A caller that gives up (ocip.timeout, task cancel) abandons its entry: still queued, it
+-- ends here unsent and the queue skips it (never written); already written, it ends as
+-- sent and its answer, when it comes, is dropped.
 local core = require "ocip.core"
 local Error = require "ocip.error"
 local Session = require "ocip.session"
@@ -119,7 +122,9 @@ function Pool:push_front(list)
   self:kick()
 end
 
---- pool:take(max) -> up to max live entries; entries past their deadline fail on the way
+--- pool:take(max) -> up to max live entries; entries past their deadline fail on the way.
+-- An entry marked `alone` (its document was refused as a whole) travels in a document
+-- of its own.
 function Pool:take(max)
   local out, n = {}, 0
   local now = core.now()
@@ -127,6 +132,7 @@ function Pool:take(max)
   while n < max and self.head <= self.tail do
     local h = self.head
     local e = q[h]
+    if e.alone and n > 0 and not e.done then break end
     q[h] = nil
     self.head = h + 1
     if not e.done then
@@ -135,6 +141,7 @@ function Pool:take(max)
       else
         n = n + 1
         out[n] = e
+        if e.alone then break end
       end
     end
   end
@@ -143,6 +150,21 @@ function Pool:take(max)
     self:stop_watch()
   end
   return out
+end
+
+--- pool:abandon(e): e's caller gave up (its task is being cancelled) before e's outcome.
+-- `cancel_err` (the error the task is cancelled with, when known: ocip.timeout's) learns
+-- whether the command was written: sent = true when any abandoned command was.
+function Pool:abandon(e, cancel_err)
+  e.task = nil
+  local sent = e.sent == true
+  local kind = type(cancel_err) == "table" and cancel_err.kind or "closed"
+  fail(e, kind, sent and "caller gave up before the answer came" or
+    "caller gave up before the command was sent; it never will be", sent)
+  if Error.is(cancel_err) then
+    cancel_err.sent = cancel_err.sent == true or sent
+    cancel_err.command = cancel_err.command or e.name
+  end
 end
 
 --- pool:fail_queue(err or kind, message, sent): every queued command fails

@@ -1,7 +1,10 @@
 -- ocip.profile: connection settings for the CLI and the script packs.
 -- Sources, later ones win: profile file < OCIP_* environment < command-line flags.
---   profile file: OCIP_PROFILE, else ~/.config/ocip/profile.lua (optional). A Lua chunk
---     run in an empty environment; it returns a table or assigns globals:
+--   profile file: --profile / OCIP_PROFILE, else ~/.config/ocip/profile.lua (optional;
+--     $XDG_CONFIG_HOME/ocip/ when set). --profile NAME reads ~/.config/ocip/profiles/NAME.lua
+--     (a NAME holds no "/" and does not end in ".lua"; a path, or a file NAME in the
+--     current folder when no such profile exists, still works). A Lua chunk run in an
+--     empty environment; it returns a table or assigns globals:
 --       host = "bw.example.net"; port = 2209; username = "admin"; password = "..."
 --   environment: OCIP_HOST, OCIP_PORT, OCIP_USERNAME, OCIP_PASSWORD, OCIP_TRANSPORT,
 --     OCIP_TLS, OCIP_CA_FILE, OCIP_INSECURE (also OCIP_URL, OCIP_TIMEOUT, OCIP_SESSIONS, OCIP_RATE)
@@ -11,7 +14,10 @@
 --
 --   profile.take_flags(args) -> flags, rest | nil, err   (consumes connection flags)
 --   profile.settings(flags, getenv) -> options for ocip.connect, or nil, err
+--     flags.profile: a name or path as above, or true (the default profile); every other
+--     key of flags is kept (ocip.connect{ profile = "prod", timeout = 5 } goes through it)
 --   profile.target(settings) -> "tcp 127.0.0.1:2208 as admin" (never the password)
+--   profile.cli_log() -> log for ocip.connect in CLI tools (the login error left to the tool)
 local Error = require "ocip.error"
 
 local M = {}
@@ -34,9 +40,21 @@ local function number(v, name, integer)
   return n
 end
 
--- flag -> { key, kind } ; kind "s" string, "i" integer, "n" number, true/false switch
+-- A flag's number must be positive (and at most max): `--rate -5` is a usage error here,
+-- like any other bad flag, not a failure at connect time.
+local function positive(v, name, integer, max)
+  local n = number(v, name, integer)
+  if n <= 0 or n ~= n or (max and n > max) then
+    error(Error.new("usage", ("%s: expected a positive %s%s, got %s"):format(name,
+      integer and "integer" or "number", max and (" up to " .. max) or "", tostring(v))), 0)
+  end
+  return n
+end
+
+-- flag -> { key, kind[, max] } ; kind "s" string, "i" positive integer, "n" positive
+-- number, true/false switch
 local FLAGS = {
-  ["--host"] = { "host", "s" }, ["--port"] = { "port", "i" },
+  ["--host"] = { "host", "s" }, ["--port"] = { "port", "i", 65535 },
   ["--username"] = { "username", "s" }, ["--user"] = { "username", "s" }, ["-u"] = { "username", "s" },
   ["--transport"] = { "transport", "s" }, ["--url"] = { "url", "s" },
   ["--tls"] = { "tls", true }, ["--no-tls"] = { "tls", false },
@@ -49,9 +67,10 @@ M.FLAGS = FLAGS
 M.HELP = [[
 connection: --host H --port N --username U --transport tcp|soap --url URL
             --tls | --no-tls --ca-file F --insecure --timeout S --sessions N --rate N
-            --profile FILE   (or OCIP_HOST, OCIP_PORT, OCIP_USERNAME, OCIP_TRANSPORT,
-            OCIP_TLS, OCIP_CA_FILE, OCIP_INSECURE, OCIP_PROFILE; the password comes
-            only from OCIP_PASSWORD or the profile file)]]
+            --profile NAME|FILE  (NAME: ~/.config/ocip/profiles/NAME.lua)
+            or OCIP_HOST, OCIP_PORT, OCIP_USERNAME, OCIP_TRANSPORT, OCIP_TLS,
+            OCIP_CA_FILE, OCIP_INSECURE, OCIP_PROFILE; the password comes only from
+            OCIP_PASSWORD or the profile file]]
 
 --- take_flags(args) -> flags, rest: connection flags out of args; other words kept in order.
 function M.take_flags(args)
@@ -75,8 +94,8 @@ function M.take_flags(args)
         if v == nil then return usage(name .. " needs a value") end
       end
       local ok, r = pcall(function()
-        if spec[2] == "i" then return number(v, name, true) end
-        if spec[2] == "n" then return number(v, name) end
+        if spec[2] == "i" then return positive(v, name, true, spec[3]) end
+        if spec[2] == "n" then return positive(v, name, false, spec[3]) end
         return v
       end)
       if not ok then return nil, r end
@@ -89,11 +108,36 @@ function M.take_flags(args)
   return flags, rest
 end
 
-local function home_profile(getenv)
+-- <config>/ocip/ : $XDG_CONFIG_HOME/ocip/ or ~/.config/ocip/ (nil without either)
+local function config_dir(getenv)
   local xdg = getenv("XDG_CONFIG_HOME")
   local home = getenv("HOME")
-  if xdg and xdg ~= "" then return xdg .. "/ocip/profile.lua" end
-  if home and home ~= "" then return home .. "/.config/ocip/profile.lua" end
+  if xdg and xdg ~= "" then return xdg .. "/ocip/" end
+  if home and home ~= "" then return home .. "/.config/ocip/" end
+end
+
+local function exists(path)
+  local f = io.open(path, "r")
+  if f then f:close() end
+  return f ~= nil
+end
+
+--- locate(value, getenv) -> path, required | nil, err: where a --profile value points.
+-- true (or nil) -> the default profile (optional); a NAME -> <config>/profiles/NAME.lua;
+-- anything with a "/" or ending in ".lua" -> that file.
+function M.locate(value, getenv)
+  getenv = getenv or os.getenv
+  local dir = config_dir(getenv)
+  if value == true or value == nil or value == "" then
+    return dir and (dir .. "profile.lua"), false
+  end
+  if type(value) ~= "string" then return usage("profile: expected a name, a path or true, got " .. type(value)) end
+  if value:find("/", 1, true) or value:match("%.lua$") then return value, true end
+  local named = dir and (dir .. "profiles/" .. value .. ".lua")
+  if named and exists(named) then return named, true end
+  if exists(value) then return value, true end
+  return usage(("profile %s not found: no %s (nor a file %s here)"):format(value,
+    named or "~/.config/ocip/profiles/" .. value .. ".lua", value))
 end
 
 --- load_file(path, required) -> table or nil, err
@@ -136,13 +180,12 @@ function M.settings(flags, getenv)
   flags = flags or {}
   getenv = getenv or os.getenv
   local ok, r = pcall(function()
-    local path = flags.profile or getenv("OCIP_PROFILE")
-    local file, err
-    if path and path ~= "" then file, err = M.load_file(path, true)
-    else
-      local home = home_profile(getenv)
-      if home then file, err = M.load_file(home, false) else file = {} end
-    end
+    local which = flags.profile
+    if which == nil or which == false then which = getenv("OCIP_PROFILE") end
+    local path, required = M.locate(which, getenv)
+    if path == nil and required ~= false then error(required, 0) end
+    local file, err = {}, nil
+    if path then file, err = M.load_file(path, required) end
     if not file then error(err, 0) end
     local o = {}
     for _, k in ipairs(KEYS) do o[k] = file[k] end
@@ -175,6 +218,16 @@ function M.settings(flags, getenv)
     return nil, r
   end
   return r
+end
+
+--- cli_log() -> a `log` for ocip.connect in command-line tools: warnings and errors on
+-- stderr as "ocip LEVEL: line", except the client's own "login as ... failed" line: the
+-- tool reports that error itself, once.
+function M.cli_log()
+  return require("ocip.log").fn(function(level, line)
+    if level == "error" and line:find("^login as .- failed: ") then return end
+    io.stderr:write("ocip ", level, ": ", line, "\n")
+  end, "warn")
 end
 
 --- target(settings) -> a description of where we connect (no secrets)

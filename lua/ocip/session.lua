@@ -4,12 +4,22 @@
 -- connection, before any command; concurrent authenticate() callers wait for that login),
 -- takes up to `batch` commands from the pool queue, writes them as one document, and
 -- reads the answer. With `pipeline = n` it keeps up to n documents in flight, answered
--- in order (each command carries an echo attribute naming its document).
+-- in order.
+--
+-- Correlation (position alone is not proof; rules in ocip.correlate): command i of
+-- document n carries the echo "s<session>d<n>c<i>", unique on its connection; an answer
+-- whose session id, command count, echoes or response types do not fit drops the
+-- connection and fails that document's commands with kind "protocol" (sent = true);
+-- documents behind it on the connection count as a lost connection. Bytes that arrive
+-- while nothing is in flight are read as the next document's answer and fail it the same
+-- way (no reader runs on an idle connection: it would keep ocip.run alive). A lone
+-- echo-less ErrorResponse answering N > 1 commands is a document-level error (the server
+-- ran none): each command is sent again alone, once, so only the faulty one fails, with
+-- the server's own code. A lone non-error answer to N > 1 commands fails them and
+-- suggests batch = 1.
 --
 -- Outcomes (the central invariant: every command ends exactly once, see ocip.outcome):
---  * answer with as many <command> elements as sent: each command gets its own response;
---    a count (or echo, or session id) mismatch fails every command of that document with
---    kind "protocol" and the connection is dropped (never shifted onto other requests);
+--  * answer accepted: each command gets its own response;
 --  * connection lost / garbage reply: Get/List requests go back to the queue once, other
 --    requests fail with kind "closed" (or "protocol" for garbage), sent = true;
 --  * no answer within `timeout`: the document's commands fail with kind "timeout",
@@ -17,6 +27,8 @@
 --  * "session expired / not logged in" answers: the server did not run the command, so
 --    it is sent again after a fresh login (at most 3 times); documents still in flight
 --    on that connection are read first (their commands were not run either).
+--  * `sent = true` once the document was handed to the connection; a command whose
+--    caller gave up before that is skipped (ocip.pool abandon), never written.
 --
 -- Throughput (the server's latency per document is the limit): when an answer arrives
 -- and commands are queued, the next document is written before the answer is decoded
@@ -30,6 +42,7 @@ local Error = require "ocip.error"
 local xml = require "ocip.xml"
 local login = require "ocip.login"
 local outcome = require "ocip.outcome"
+local correlate = require "ocip.correlate"
 
 local finish, fail = outcome.finish, outcome.fail
 
@@ -66,18 +79,6 @@ local function session_lost_answer(r)
   local text = ((r.summary_english or r.summary or "") .. ""):lower()
   return text:find("not logged in", 1, true) ~= nil or text:find("session expired", 1, true) ~= nil
     or text:find("log in again", 1, true) ~= nil or text:find("invalid session", 1, true) ~= nil
-end
-
--- Watchdog task: calls fn() after `seconds` unless cancelled first.
-local function watchdog(seconds, fn)
-  return core.spawn(function()
-    core.sleep(seconds > 0 and seconds or 0)
-    fn()
-  end)
-end
-
-local function cancel(task)
-  if task then core.cancel(task) end
 end
 
 --- session:start(): run the driver task (when not already running)
@@ -213,26 +214,55 @@ end
 
 local TRANSIENT = { closed = true, protocol = true, timeout = true }
 
--- Connects and logs in (a few attempts when the link breaks during the login);
--- on success sets self.conn and self.session_id; returns nothing or the error.
+local function client_closed() return Error.new("closed", "client is closed", { sent = false }) end
+
+-- One connect + login attempt in a task of its own (so that the whole attempt can be
+-- cut at the connect deadline, wherever it waits). Sets holder.t as soon as a
+-- transport is open; returns the login response, or nil, err, "connect" when no
+-- transport could be opened.
+local function attempt(self, holder, sid)
+  local pool, opts, log = self.pool, self.opts, self.log
+  local t, err = pool.transport.open(opts, log)
+  if not t then return nil, err, "connect" end
+  holder.t = t
+  if pool.closed then return nil, client_closed() end
+  return login.run(t, opts, sid, log)
+end
+
+-- Connects and logs in (a few attempts when the link breaks during the login), all
+-- attempts together within `timeout`; on success sets self.conn and self.session_id;
+-- returns nothing or the error.
 function Session:open()
   local pool, opts, log = self.pool, self.opts, self.log
+  local deadline = core.now() + opts.timeout
   local err
-  for attempt = 1, 3 do
-    if pool.closed then return Error.new("closed", "client is closed", { sent = false }) end
-    local t
-    t, err = pool.transport.open(opts, log)
-    if not t then
+  for n = 1, 3 do
+    if pool.closed then return client_closed() end
+    local left = deadline - core.now()
+    if left <= 0 then break end
+    local sid = core.random_id()
+    local holder = {}
+    local child = core.spawn(attempt, self, holder, sid)
+    local r = table.pack(core.join(child, left))
+    local t, resp, stage = holder.t, nil, nil
+    if r[1] == nil then
+      -- the deadline: whatever the attempt waits on (connect, TLS, login answer) ends
+      core.cancel(child)
+      t = holder.t
+      if t then t:close() end
+      if pool.closed then return client_closed() end
+      if t then
+        return Error.new("timeout", ("login got no answer within %gs"):format(opts.timeout), { sent = true })
+      end
+      return Error.new("timeout", ("connect timed out: no connection within %gs"):format(opts.timeout),
+        { sent = false })
+    end
+    if r[1] == false then error(r[2], 0) end -- a bug in the attempt: Session:run reports it
+    resp, err, stage = r[2], r[3], r[4]
+    if stage == "connect" then
       if err.kind == "timeout" then err.message = "connect timed out: " .. tostring(err.message) end
       return err
     end
-    if pool.closed then t:close(); return Error.new("closed", "client is closed", { sent = false }) end
-    local sid = core.random_id()
-    local expired = false
-    local dog = watchdog(opts.timeout, function() expired = true; t:close() end)
-    local resp
-    resp, err = login.run(t, opts, sid, log)
-    if not expired then cancel(dog) end
     if resp and not pool.closed then
       self.conn, self.session_id, self.inflight = t, sid, {}
       log:log("debug", "session %d: logged in to %s as %s (%s)", self.index, t.name, opts.username,
@@ -240,39 +270,41 @@ function Session:open()
       return nil
     end
     t:close()
-    if pool.closed then return Error.new("closed", "client is closed", { sent = false }) end
-    if expired then
-      err = Error.new("timeout", ("login got no answer within %gs"):format(opts.timeout),
-        { command = err and err.command, sent = true })
-    end
+    if pool.closed then return client_closed() end
     if not TRANSIENT[err.kind] then break end
-    log:log("debug", "session %d: login attempt %d failed: %s", self.index, attempt, tostring(err))
-    core.sleep(0.02 * attempt)
+    log:log("debug", "session %d: login attempt %d failed: %s", self.index, n, tostring(err))
+    core.sleep(math.max(0, math.min(0.02 * n, deadline - core.now())))
   end
-  if err.kind == "auth" then
+  if err and err.kind == "auth" then
     log:log("error", "login as %s failed: %s", opts.username, tostring(err))
   end
-  return err
+  return err or Error.new("timeout", ("login did not succeed within %gs"):format(opts.timeout), { sent = true })
 end
 
--- The echo text of document n (pipelining only).
-local function echo_of(self, n) return ("s%dd%d"):format(self.index, n) end
-
 -- Writes one document holding the batch and records it in flight (watched by the guard).
+-- Commands whose caller gave up meanwhile (the rate limiter may have waited) are left out.
 -- Returns true; or nil, err when the connection failed (the caller calls lost(), maybe
--- after handling an answer already in hand); or nil when the batch could not be encoded.
+-- after handling an answer already in hand; the batch, never written, is back in the
+-- queue); or nil when nothing was written (nothing left, or the batch could not be encoded).
 function Session:write(batch)
   -- the request array only lives during encode: one per session, reused
   local reqs = self.reqs
   local deadline = math.huge
-  local nb = #batch
-  for i = 1, nb do
+  local nb = 0
+  for i = 1, #batch do
     local e = batch[i]
-    reqs[i] = e.req
-    if e.deadline < deadline then deadline = e.deadline end
+    if not e.done then
+      nb = nb + 1
+      batch[nb], reqs[nb] = e, e.req
+      if e.deadline < deadline then deadline = e.deadline end
+    end
   end
+  for i = #batch, nb + 1, -1 do batch[i] = nil end
+  if nb == 0 then return nil end
+  self.seq = self.seq + 1
+  local echo = correlate.echo(self.index, self.seq)
   local t_enc = PROF and core.now()
-  local ok, doc, err = pcall(xml.encode, reqs, self.session_id)
+  local ok, doc, err = pcall(xml.encode, reqs, self.session_id, echo)
   for i = 1, nb do reqs[i] = nil end -- no reference kept to answered requests
   if PROF then prof_add("enc", core.now() - t_enc); prof_add("enc_n", 1) end
   if not ok or not doc then
@@ -283,32 +315,36 @@ function Session:write(batch)
     end
     return nil
   end
-  self.seq = self.seq + 1
-  local echo
-  if self.depth > 1 then
-    echo = echo_of(self, self.seq)
-    doc = doc:gsub('(<command xmlns="" xsi:type="[^"]*")>', '%1 echo="' .. echo .. '">')
-  end
   local conn = self.conn
-  local rec = { entries = batch, conn = conn, echo = echo, deadline = deadline }
-  for _, e in ipairs(batch) do e.sent = true end
-  self.inflight[#self.inflight + 1] = rec
-  self:arm(deadline)
   if self.log:enabled("trace") then self.log:log("trace", "%s >> %s", conn.name, doc) end
   local sent
   sent, err = conn:send(doc)
+  if not sent then
+    -- nothing was written: the commands did not run and may go out on another connection
+    err = err or Error.new("closed", "connection closed")
+    if err.kind == "limit" then
+      for _, e in ipairs(batch) do fail(e, "limit", "could not send the document: " .. tostring(err.message), false) end
+    else
+      self.pool:push_front(batch)
+    end
+    return nil, err
+  end
+  local rec = { entries = batch, conn = conn, echo = echo, sid = self.session_id, deadline = deadline }
+  for i = 1, nb do batch[i].sent = true end
+  self.inflight[#self.inflight + 1] = rec
+  self:arm(deadline)
   if PROF then
     local t = core.now()
     rec.t_sent = t
     if self.t_answer then prof_add("turn", t - self.t_answer); prof_add("turn_n", 1); self.t_answer = nil end
   end
-  if not sent then return nil, err or Error.new("closed", "connection closed") end
   return true
 end
 
--- Delivers one decoded response to its command.
+-- Delivers one decoded response to its command (the echo was ours: not shown to callers).
 local function deliver(e, r)
   if Error.is(r) then
+    r.echo = nil
     r.command = e.name
     r.sent = true
     if r.kind == "server" and (r.severity == "Warning" or r.severity == "Info") then
@@ -317,6 +353,7 @@ local function deliver(e, r)
     end
     return finish(e, nil, r)
   end
+  r._echo = nil
   return finish(e, r, nil)
 end
 
@@ -366,6 +403,30 @@ function Session:dispatch(conn, rec, doc)
   end
 end
 
+-- A document-level ErrorResponse: the server ran none of the commands; each goes back to
+-- the queue to be sent alone, once (a second document-level error then answers it alone).
+function Session:resend_alone(rec, r)
+  local pool, log = self.pool, self.log
+  local again = {}
+  for _, e in ipairs(rec.entries) do
+    if pool.closed then
+      fail(e, "closed", "client closed before the command could be sent again (the server refused " ..
+        "its document as a whole: " .. tostring(r.summary or r.message) .. ")", true)
+    elseif not e.done then
+      e.alone = true
+      again[#again + 1] = e
+    end
+  end
+  pool.document_errors = (pool.document_errors or 0) + 1
+  log:log("debug", "session %d: one ErrorResponse for a document of %d commands (%s); sending each alone",
+    self.index, #rec.entries, tostring(r.summary or r.message))
+  if pool.document_errors == 3 then
+    log:log("warn", "the server keeps answering documents of several commands with one ErrorResponse " ..
+      "(%s); every command is sent again alone: use batch = 1 for this server", tostring(r.summary or r.message))
+  end
+  if #again > 0 then pool:push_front(again) end
+end
+
 -- Gives the commands of `rec` (no longer in flight) their answers from `doc`.
 function Session:answer(conn, rec, doc)
   local log = self.log
@@ -380,21 +441,12 @@ function Session:answer(conn, rec, doc)
     return self:lost(conn, why)
   end
   local responses = decoded.responses
-  local mismatch
-  if #responses ~= #entries then
-    mismatch = ("answer holds %d commands for %d sent"):format(#responses, #entries)
-  elseif decoded.session_id and decoded.session_id ~= self.session_id then
-    mismatch = "answer carries another session id"
-  elseif rec.echo then
-    for _, r in ipairs(responses) do
-      local echo = Error.is(r) and r.echo or rawget(r, "_echo")
-      if echo ~= nil and echo ~= rec.echo then mismatch = "answer echoes another document"; break end
-    end
-  end
-  if mismatch then
-    log:log("warn", "session %d: %s; connection dropped", self.index, mismatch)
-    for _, e in ipairs(entries) do fail(e, "protocol", mismatch, true) end
-    return self:lost(conn, Error.new("protocol", mismatch))
+  if correlate.document_error(rec, decoded) then return self:resend_alone(rec, responses[1]) end
+  local why = correlate.check(rec, decoded)
+  if why then
+    log:log("warn", "session %d: %s; connection dropped", self.index, why)
+    for _, e in ipairs(entries) do fail(e, "protocol", why, true) end
+    return self:lost(conn, Error.new("protocol", why))
   end
   local again
   for i, e in ipairs(entries) do

@@ -7,9 +7,10 @@ local M = {}
 do
   local encode = require "ocip.encode"
 
-  --- encode(requests, session_id) -> document string, or nil, err.
+  --- encode(requests, session_id, echo) -> document string, or nil, err.
   -- `requests`: one request object or an array of 1..15 (objects from
   -- ocip.commands / catalog.build, or plain tables with `_type`, validated here).
+  -- `echo` (optional): command i carries echo = echo .. i instead of its own `_echo`.
   M.encode = encode.document
 
   --- encode_command(request) -> `<command ...>...</command>`, or nil, err.

@@ -40,9 +40,11 @@ end
 local function serve(t, doc)
   local sid = doc:match("<sessionId[^>]*>(.-)</sessionId>")
   local responses = {}
-  for typ, body in doc:gmatch('<command[^>]-xsi:type="([^"]+)"[^>]*>(.-)</command>') do
+  for attrs, body in doc:gmatch('<command([^>]*)>(.-)</command>') do
+    local typ, echo = attrs:match('xsi:type="([^"]+)"'), attrs:match('echo="([^"]*)"')
     local st = M.stats.commands
     st[#st + 1] = typ
+    local n = #responses
     if typ == "AuthenticationRequest" then
       t.nonce = "1234567890123"
       responses[#responses + 1] = { _type = "AuthenticationResponse", nonce = t.nonce, password_algorithm = "MD5" }
@@ -64,16 +66,21 @@ local function serve(t, doc)
     else
       responses[#responses + 1] = M.handler(typ, body)
     end
+    -- the answer echoes the command's echo (an ErrorResponse as err.echo, like ocip.xml)
+    local r = responses[n + 1]
+    if Error.is(r) then r.echo = echo else r._echo = echo end
   end
   return { session_id = sid, responses = responses }
 end
 
+-- Answers of the type the catalog pairs with the request.
 function M.handler(typ, body)
   local uid = body:match("<userId>(.-)</userId>")
+  local response = require("ocip.catalog").type(typ).response
   if typ:find("Get") then
-    return { _type = "UserGetResponse23V2", first_name = uid, user_id = uid }
+    return { _type = response, first_name = uid, user_id = uid }
   end
-  return { _type = "SuccessResponse" }
+  return { _type = response }
 end
 
 local T = {}
@@ -100,7 +107,7 @@ function T:send(doc)
   end
   if f.count and f.count > 0 and not doc:find("Login") and not doc:find("Authentication") then
     f.count = f.count - 1
-    decoded.responses[#decoded.responses + 1] = { _type = "SuccessResponse" }
+    decoded.responses[#decoded.responses + 1] = { _type = "SuccessResponse", _echo = "extra" }
   end
   if f.garbage and f.garbage > 0 and not doc:find("Login") and not doc:find("Authentication") then
     f.garbage = f.garbage - 1

@@ -1,19 +1,25 @@
--- ocip send [connection flags] [--json] [--dry-run] CMD key=value ...
+-- ocip send [connection flags] [--json | --csv] [--dry-run] CMD key=value ...
 -- One request from the command line: values are strings (the validator converts
 -- int fields; "true"/"false" become booleans for boolean fields), `a.b=v` nests,
 -- `a.1=v` indexes a list, a repeated key makes a list, `key=@nil` sends xsi:nil.
--- Exit status: 0 response, 1 ocip.Error (validation, connect, server...), 2 usage.
+-- Exit status: 0 response, 1 the command failed (validation, server, lost connection...),
+-- 2 usage, 3 could not connect or log in (nothing sent).
 local catalog = require "ocip.catalog"
 local profile = require "ocip.profile"
 local pretty = require "ocip.pretty"
 local NIL = require("ocip.sentinel").NIL
 
 local USAGE = [[
-usage: ocip send [--json] [--dry-run] [connection flags] CMD key=value ...
+usage: ocip send [--json | --csv] [--dry-run] [connection flags] CMD key=value ...
   key=value      a field (snake_case or XML name); a.b=v nests; repeat a key for a list
   key=@nil       sends the field as xsi:nil
   --json         print the response as JSON
+  --csv          print the response as CSV: its OCITable, or one row of its fields
+                 (nested as a.b, lists of records as a[0].b); a cell starting with
+                 = + - @ tab or CR gets a ' in front (spreadsheet-safe; --raw-csv: not)
   --dry-run      print the encoded XML document, do not connect
+exit:  0 done, 1 the command failed (validation, server error, lost connection),
+       2 usage, 3 could not connect or log in (nothing sent)
 ]] .. profile.HELP
 
 local M = {}
@@ -83,6 +89,8 @@ local function parse(args)
   local o = { flags = flags, words = {} }
   for _, a in ipairs(rest) do
     if a == "--json" then o.json = true
+    elseif a == "--csv" then o.csv = true
+    elseif a == "--raw-csv" then o.csv, o.raw_csv = true, true
     elseif a == "--dry-run" or a == "-n" then o.dry_run = true
     elseif a == "-h" or a == "--help" then o.help = true
     elseif a:sub(1, 1) == "-" and not o.name then return nil, "unknown option " .. a
@@ -131,6 +139,7 @@ function M.main(args)
     return 2
   end
   if o.help then print(USAGE) return 0 end
+  if o.json and o.csv then io.stderr:write("ocip send: --json or --csv, not both\n") return 2 end
   if not o.name then io.stderr:write(USAGE, "\n") return 2 end
   if not catalog.is_request(o.name) then
     local close = catalog.suggest(o.name, 6)
@@ -161,10 +170,7 @@ function M.main(args)
   settings.sessions = settings.sessions or 1
   -- The client logs a refused login at "error" level; send reports that same error
   -- itself, once, so that line is left out (every other warning or error still shows).
-  settings.log = ocip.log.fn(function(level, line)
-    if level == "error" and line:find("^login as .- failed: ") then return end
-    io.stderr:write("ocip ", level, ": ", line, "\n")
-  end, "warn")
+  settings.log = profile.cli_log()
   local status = 0
   ocip.run(function()
     local c, cerr = ocip.connect(settings)
@@ -173,7 +179,8 @@ function M.main(args)
       local e = require("ocip.outcome").copy(cerr, { name = o.name }, false)
       local prefix = e.kind == "auth" and settings.username
         and ("login as " .. tostring(settings.username) .. " failed: ") or nil
-      status = fail(o, e, prefix)
+      fail(o, e, prefix)
+      status = e.kind == "usage" and 2 or 3 -- 3: could not connect or log in, nothing sent
       return
     end
     local r, rerr = c:command(req)
@@ -182,6 +189,17 @@ function M.main(args)
     for _, w in ipairs(r.warnings or {}) do io.stderr:write("ocip send: ", tostring(w), "\n") end
     if o.json then
       io.stdout:write(require("cjson").encode(plain(r)), "\n")
+    elseif o.csv then
+      local cols, rows, left_out = require("ocip.pack.flat").rows(r)
+      if #left_out > 0 then
+        io.stderr:write("ocip send: --csv: left out ", table.concat(left_out, ", "), " (see --json)\n")
+      end
+      if #cols > 0 then
+        local csv = require "ocip.csv"
+        local w = csv.writer(io.stdout, { raw = o.raw_csv })
+        w:row(cols, #cols)
+        for _, row in ipairs(rows) do w:row(row, #cols) end
+      end
     else
       io.stdout:write(pretty.response(r), "\n")
     end
