@@ -3,7 +3,8 @@
 --   input.load(request, text, opts) -> items, problems
 --     opts: format = "csv" | "json" | "ndjson" | nil (guessed from the text),
 --           set = { "path=value", ... } (fixed values for every row), separator (CSV; else
---           sniffed from the header: ",", ";" or tab).
+--           sniffed from the header: ",", ";" or tab), ignore_unknown (CSV columns the
+--           request has no field for are left out, with a warning on stderr).
 --     items: array in file order of { row = n (1 = first data row), line = l (CSV),
 --            key = text naming the row in reports, fields = table, req = validated request
 --            (nil when the row has problems), problems = { "message", ... } | nil,
@@ -122,7 +123,9 @@ local function csv_rows(request, text, opts, problems)
       problems[#problems + 1] = ("column %d has no name"):format(i)
     else
       local path, why = paths.resolve(request, name)
-      if not path then problems[#problems + 1] = why
+      if not path and opts.ignore_unknown and why:find("^unknown column") then
+        io.stderr:write("bulk: ", why, ": ignored\n")
+      elseif not path then problems[#problems + 1] = why
       else
         local norm = table.concat(paths.keys(path), ".")
         if seen[norm] then
@@ -193,6 +196,23 @@ local function json_rows(text, format, problems)
   return rows
 end
 
+-- JSON objects with keys the request has no field for: those keys left out (one warning
+-- per key), for `ignore_unknown`.
+local function drop_unknown(request, rows)
+  local warned = {}
+  for _, item in ipairs(rows) do
+    for k in pairs(item.fields) do
+      if type(k) == "string" and not paths.resolve(request, k) then
+        item.fields[k] = nil
+        if not warned[k] then
+          warned[k] = true
+          io.stderr:write("bulk: unknown field '", k, "': ", request, " has no such field: ignored\n")
+        end
+      end
+    end
+  end
+end
+
 -- A stable text of a field table, to find duplicate rows.
 local function canonical(v)
   if type(v) ~= "table" or v == NIL then return v == NIL and "@nil" or ("%q"):format(tostring(v)) end
@@ -220,6 +240,7 @@ function M.load(request, text, opts)
   else problems[#problems + 1] = "unknown format " .. tostring(format) .. " (csv, json, ndjson)"; rows = {} end
   if #problems > 0 then return rows, problems end
 
+  if opts.ignore_unknown and format ~= "csv" then drop_unknown(request, rows) end
   local first_seen = {}
   for _, item in ipairs(rows) do
     for _, s in ipairs(sets) do
@@ -247,7 +268,9 @@ function M.load(request, text, opts)
       else
         local list = {}
         if type(err) == "table" and err.problems then
-          for i, p in ipairs(err.problems) do list[i] = type(p) == "table" and (p.message or tostring(p)) or tostring(p) end
+          for i, p in ipairs(err.problems) do
+            list[i] = type(p) == "table" and ((p.field and (p.field .. ": ") or "") .. tostring(p.message)) or tostring(p)
+          end
         else
           list[1] = tostring(err and err.message or err)
         end

@@ -19,7 +19,10 @@ usage: ocip bulk REQUEST FILE [--set FIELD=VALUE ...] [--input csv|json|ndjson] 
   cells:     empty = field absent; @nil = xsi:nil; true/false for booleans
   --set FIELD=VALUE   the same value on every row (same path syntax; repeatable)
   --input F  the file's format (default: from the extension, else from the content)
+  --yes      needed to send a *Delete* request (unless --dry-run)
   --strict   send nothing when any row has a problem (default: send the valid rows)
+  --ignore-unknown-columns   warn about CSV columns the request has no field for and
+             leave them out (e.g. a users_export file as input to UserDeleteRequest)
 Every row is validated before anything is sent and every problem is listed on stderr
 with its row number; invalid and duplicate rows are skipped (outcome "skipped", exit 1).
 A problem with the file itself (unknown column, bad header) sends nothing (exit 2).
@@ -51,18 +54,11 @@ local function input_format(o, path, p)
   return nil -- sniffed from the content
 end
 
--- "row 3: UserAddRequest22V2.user_id: required field missing" lines, and skipped outcomes
-local function report_problems(p, items, problems)
+-- File-level problems on stderr (row problems are reported by the pack as skipped rows)
+local function report_problems(items, problems)
   for _, msg in ipairs(problems) do io.stderr:write("bulk: ", msg, "\n") end
   local bad = 0
-  for _, it in ipairs(items) do
-    if it.problems then
-      bad = bad + 1
-      for _, msg in ipairs(it.problems) do
-        io.stderr:write(("bulk: row %d (%s): %s\n"):format(it.row, it.key or "?", msg))
-      end
-    end
-  end
+  for _, it in ipairs(items) do if it.problems then bad = bad + 1 end end
   return bad
 end
 
@@ -71,7 +67,8 @@ return function(args)
     name = "bulk",
     args = { min = 2, max = 2, name = "REQUEST and FILE" },
     options = { ["--set"] = { "set", "s", list = true }, ["--input"] = { "input", "s" },
-      ["--strict"] = { "strict", true } },
+      ["--strict"] = { "strict", true }, ["--ignore-unknown-columns"] = { "ignore_unknown", true },
+      ["--yes"] = { "yes", true }, ["-y"] = { "yes", true } },
     resume = true,
     usage = USAGE,
   }
@@ -82,9 +79,9 @@ return function(args)
     p:die("unknown request " .. request .. hint)
   end
 
-  local items, problems = input.load(request, read(path, p), { format = input_format(o, path, p), set = o.set })
+  local items, problems = input.load(request, read(path, p), { format = input_format(o, path, p), set = o.set, ignore_unknown = o.ignore_unknown })
   items = p:take(items)
-  local bad = report_problems(p, items, problems)
+  local bad = report_problems(items, problems)
   if #problems > 0 then
     p:die(("%s: %d problem(s) with the file itself (listed above); nothing sent"):format(path, #problems))
   end
@@ -95,7 +92,7 @@ return function(args)
   local todo = {}
   for _, it in ipairs(items) do
     if it.problems then
-      p:skip(it.row, it.key, ocip.Error.new("validation", table.concat(it.problems, "; ")))
+      p:skip(it.row, it.key, it.error or ocip.Error.new("validation", table.concat(it.problems, "; ")))
     elseif not (bad > 0 and o.strict) then
       todo[#todo + 1] = it
     end
@@ -113,7 +110,11 @@ return function(args)
     p:finish("rows")
   end
 
-  local codes = request:find("Add", 1, true) and EXISTS or request:find("Delete", 1, true) and ABSENT or {}
+  local deleting = request:find("Delete", 1, true) ~= nil
+  if deleting and not o.yes then
+    p:die(("refusing to send %d %s without --yes (try --dry-run first)"):format(#todo, request))
+  end
+  local codes = request:find("Add", 1, true) and EXISTS or deleting and ABSENT or {}
   local c = p:connect()
   p:run(c, todo, function(it) return c:command(it.req) end, { codes = codes, label = request })
   c:close()
