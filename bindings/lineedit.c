@@ -8,6 +8,16 @@
  * Otherwise (pipe, file) plain lines are read, also through a uv_poll, never blocking
  * the loop; no prompt is written.
  *
+ * The poll never watches fd 0 itself: libuv makes a polled descriptor non-blocking,
+ * and that flag belongs to the open file description, which at a terminal fd 0 shares
+ * with fd 1 and 2 (and with the shell). Output to a non-blocking terminal fails with
+ * EAGAIN as soon as the terminal's buffer is full: big results were cut short and
+ * stdout's FILE was left in error. So the poll watches a descriptor of its own (the
+ * same terminal or pipe opened again, see watch_fd) and input is still read from
+ * fd 0, which stays blocking: after the poll says "readable", a read cannot wait.
+ * Where stdin cannot be opened again (a socket), fd 0 is polled and its flags are put
+ * back when the editor closes.
+ *
  * libedit's readline API is process-wide state (one terminal) whose line callback
  * carries no user pointer: the editor reading at the terminal is kept in `active`,
  * the one static variable here; opening a second terminal editor fails.
@@ -20,6 +30,7 @@
  * error, which only means "no candidates"), and it never resumes a task: tasks are
  * still resumed only by the scheduler's drain. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +50,8 @@ typedef struct editor {
     uv_signal_t sigint;
     int poll_ok, sig_ok, open_handles, closed;
     int tty, eof;
+    int watch;                   /* the polled descriptor: our own, or 0 (see top) */
+    int stdin_flags;             /* fd 0's file status flags to put back, or -1 */
     ocip_waiter *w;              /* the task waiting in read(), if any */
     char *buf;                   /* plain mode: bytes read and not yet returned */
     size_t len, cap;
@@ -239,9 +252,23 @@ static void on_sigint(uv_signal_t *h, int signum) {
     rl_callback_handler_install(e->prompt ? e->prompt : "", on_line);
 }
 
+/* A descriptor of stdin's terminal or pipe with a file description of its own, or -1.
+ * O_NONBLOCK: opening a pipe whose writers are gone must not wait for a writer. */
+static int watch_fd(void) {
+    const char *name = isatty(STDIN_FILENO) ? ttyname(STDIN_FILENO) : "/proc/self/fd/0";
+    return name ? open(name, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC) : -1;
+}
+
+/* The editor's memory goes when its last handle has closed; its own descriptor too. */
+static void release(editor *e) {
+    if (e->watch > 0) close(e->watch);
+    if (e->stdin_flags >= 0) fcntl(STDIN_FILENO, F_SETFL, e->stdin_flags);
+    free(e);
+}
+
 static void handle_closed(uv_handle_t *h) {
     editor *e = h->data;
-    if (--e->open_handles == 0) free(e);
+    if (--e->open_handles == 0) release(e);
 }
 
 static void read_cancel(void *data) {
@@ -284,7 +311,7 @@ static void editor_close(lua_State *L, editor_ud *u) {
     e->closed = 1;
     if (e->poll_ok) uv_close((uv_handle_t *)&e->poll, handle_closed);
     if (e->sig_ok) uv_close((uv_handle_t *)&e->sigint, handle_closed);
-    if (e->open_handles == 0) free(e);
+    if (e->open_handles == 0) release(e);
 }
 
 static int l_open(lua_State *L) {
@@ -304,6 +331,7 @@ static int l_open(lua_State *L) {
     u->e = e;
     e->tty = tty;
     e->ref_fn = e->ref_thread = LUA_NOREF;
+    e->stdin_flags = -1;
     if (lua_istable(L, 1)) {
         if (lua_getfield(L, 1, "complete") == LUA_TFUNCTION) {
             e->ref_fn = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -314,7 +342,12 @@ static int l_open(lua_State *L) {
         }
     }
     /* A regular file cannot be polled (EPERM): it is read directly, which never waits long. */
-    if (uv_poll_init(loop, &e->poll, STDIN_FILENO) == 0) {
+    e->watch = watch_fd();
+    if (e->watch < 0) {
+        e->watch = STDIN_FILENO;
+        e->stdin_flags = fcntl(STDIN_FILENO, F_GETFL);
+    }
+    if (uv_poll_init(loop, &e->poll, e->watch) == 0) {
         e->poll.data = e;
         e->poll_ok = 1;
         e->open_handles++;
