@@ -1,10 +1,12 @@
 /* Line input for the REPL on the libuv loop:
  *   core.lineedit_open{complete = function(text, line, start) return {...} end}
- *     -> editor with :read([prompt]) (waits in the task; the line, or nil at EOF),
+ *     -> editor with :read([prompt]) (waits in the task; the line, nil at EOF, false
+ *        after Ctrl-C at a terminal),
  *        :add_history(line), :is_tty(), :close() (also __close, __gc).
  * At a terminal, libedit's readline-compatible CALLBACK interface does the editing:
  * a uv_poll on stdin feeds it one key at a time, so the loop (servers, background
- * tasks) keeps running while the prompt waits. Ctrl-C at the prompt clears the line.
+ * tasks) keeps running while the prompt waits. Ctrl-C at the prompt ends the read
+ * with false: the line is dropped.
  * Otherwise (pipe, file) plain lines are read, also through a uv_poll, never blocking
  * the loop; no prompt is written.
  *
@@ -64,7 +66,8 @@ typedef struct editor {
 
 typedef struct { editor *e; } editor_ud;
 
-typedef struct { char *line; size_t len; } result; /* line NULL: end of input */
+/* line NULL: end of input, or Ctrl-C when `interrupted` */
+typedef struct { char *line; size_t len; int interrupted; } result;
 
 static editor *active; /* see the header comment */
 
@@ -75,6 +78,7 @@ static int push_result(lua_State *co, void *data) {
     int n = 0;
     if (co) {
         if (r && r->line) lua_pushlstring(co, r->line, r->len);
+        else if (r && r->interrupted) lua_pushboolean(co, 0);
         else lua_pushnil(co);
         n = 1;
     }
@@ -88,13 +92,15 @@ static void stop_io(editor *e) {
     if (e->tty && active == e) rl_callback_handler_remove();
 }
 
-/* Completes the pending read with `line` (owned; NULL = EOF). */
-static void finish(editor *e, char *line, size_t len) {
+/* Completes the pending read with `line` (owned; NULL = EOF, or Ctrl-C when
+ * `interrupted`). */
+static void complete_read(editor *e, char *line, size_t len, int interrupted) {
     stop_io(e);
     result *r = malloc(sizeof *r);
     if (r) {
         r->line = line;
         r->len = len;
+        r->interrupted = interrupted;
     } else {
         free(line);
     }
@@ -103,6 +109,8 @@ static void finish(editor *e, char *line, size_t len) {
     if (w) ocip_wake(w, push_result, r);
     else push_result(NULL, r);
 }
+
+static void finish(editor *e, char *line, size_t len) { complete_read(e, line, len, 0); }
 
 /* Plain mode: takes one line out of the buffer, if there is one (or the rest at EOF).
  * Returns 1 and sets *line (NULL at EOF with nothing left), or 0 when more is needed. */
@@ -241,15 +249,16 @@ static void on_poll(uv_poll_t *h, int status, int events) {
     if (take_line(e, &line, &len)) finish(e, line, len);
 }
 
-/* Ctrl-C at the prompt: a fresh, empty line. Elsewhere the REPL's own watcher acts. */
+/* Ctrl-C at the prompt: the read returns false (the caller drops any unfinished
+ * input) and the next read starts on a fresh, empty line. Elsewhere the REPL's own
+ * watcher acts. */
 static void on_sigint(uv_signal_t *h, int signum) {
     (void)signum;
     editor *e = h->data;
     if (!e->tty || !e->w || active != e) return;
     fputs("^C\n", stdout);
     fflush(stdout);
-    rl_callback_handler_remove();
-    rl_callback_handler_install(e->prompt ? e->prompt : "", on_line);
+    complete_read(e, NULL, 0, 1);
 }
 
 /* A descriptor of stdin's terminal or pipe with a file description of its own, or -1.
@@ -392,6 +401,7 @@ static int l_read(lua_State *L) {
         }
         r->line = line;
         r->len = len;
+        r->interrupted = 0;
         return push_result(L, r);
     }
     if (!e->poll_ok) return 0;

@@ -42,6 +42,21 @@ describe("repl completion", function()
     assert.is_false(has(complete("c:UserGetRequest23V2{ user_id = us", env), "user_id"))
   end)
 
+  it("inserts ' = ' after a sole field name, unless '=' follows already", function()
+    local candidates = require("ocip.repl.complete").candidates
+    local env = client_env()
+    assert.are.same({ "user_id = " }, candidates("c:UserGetRequest23V2{ us", "", env))
+    assert.are.same({ "user_id = " }, candidates("c:UserGetRequest23V2{ user_id", "}", env))
+    assert.are.same({ "user_id" }, candidates("c:UserGetRequest23V2{ us", ' = "x" }', env))
+    assert.are.same({ "user_id" }, candidates("c:UserGetRequest23V2{ us", '="x" }', env))
+    -- several candidates: the names alone (libedit inserts their common prefix)
+    local r = candidates("c:UserAddRequest22V2{ user_id = 'u',\n  la", "", env)
+    assert.is_true(#r > 1 and has(r, "last_name"))
+    for _, w in ipairs(r) do assert.is_nil(w:find("=", 1, true)) end
+    -- not a field position: no " = "
+    assert.are.same({ "UserGetRequest23V2" }, candidates("c:UserGetRequest23V", "", env))
+  end)
+
   it("offers module fields after ocip. and globals for plain identifiers", function()
     local env = client_env({ print = print, pairs = pairs })
     local r = complete("ocip.s", env)

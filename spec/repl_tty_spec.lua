@@ -32,4 +32,46 @@ describe("ocip repl at a terminal", function()
     assert.matches("\nu1002%s+L1002\n%(1002 rows%)\n> ", out)
     for i = 1, 1002 do assert.truthy(out:find("\nu" .. i .. " ", 1, true), "row " .. i) end
   end)
+
+  it("drops the unfinished chunk on Ctrl-C at a continuation prompt", function()
+    local out, code, err = pty.run({
+      expect "> ",
+      send "function f()\r",
+      expect "\n>> ",
+      send "\3",
+      expect "^C\n> ",
+      -- with the chunk kept this would be line 2 of f's body, and ">> " again
+      send '"fresh" .. "-start"\r',
+      expect "fresh-start\n> ",
+      send "f\r",
+      expect "\nnil\n> ",
+      send "\4",
+    })
+    assert.are.equal(0, code, err)
+    assert.are.equal("", err)
+    assert.is_nil(out:find(">> \"fresh\"", 1, true), out)
+  end)
+
+  it("completes field names on continuation lines, adding ' = '", function()
+    local out, code, err = pty.run({
+      expect "> ",
+      send "x = ocip.commands.UserGetRequest23V2{\r",
+      expect "\n>> ",
+      send "us\t",
+      expect "er_id = ", -- the completion, after the typed "us"
+      send '"u" .. 1}\r',
+      expect "\n> ",
+      send '=x.userId .. "-done"\r',
+      expect "u1-done\n> ",
+      -- on the first line too; text already followed by "=" gets no second one
+      send 'y = ocip.commands.UserGetRequest23V2{us = "u2"}\2\2\2\2\2\2\2\2\t\r',
+      expect "\n> ",
+      send '=y.userId .. "-done"\r',
+      expect "u2-done\n> ",
+      send "\4",
+    })
+    assert.are.equal(0, code, err)
+    assert.are.equal("", err)
+    assert.matches("\n>> us[^\n]*er_id = \"u\" %.%. 1}\n", out)
+  end)
 end)

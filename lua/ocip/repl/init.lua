@@ -183,12 +183,17 @@ function M.run(opts)
     if rawget(env, k) == nil then rawset(env, k, v) end
   end
 
+  local state = {} -- running: the entry's task; pending: an unfinished chunk
   local ed = opts.input or core.lineedit_open {
     complete = function(text, line, start)
       -- libedit gives `start` in characters: turn it into a byte offset
       local at = utf8.len(line) and utf8.offset(line, start + 1) or (start + 1)
-      local before = line:sub(1, (at or (start + 1)) - 1) .. text
-      local words = complete.complete(before, env)
+      at = at or (start + 1)
+      local before = line:sub(1, at - 1) .. text
+      local after = line:sub(at + #text)
+      -- on a ">>" line the unfinished chunk comes first (the request's open brace)
+      local context = state.pending and (state.pending .. "\n") or ""
+      local words = complete.candidates(context .. before, after, env)
       local frag = before:match("[%a_][%w_]*$") or ""
       local pre = text:sub(1, #text - #frag)
       for i, w in ipairs(words) do words[i] = pre .. w end
@@ -205,20 +210,23 @@ function M.run(opts)
       :format(tostring(release)))
   end
 
-  local state = {}
   local watcher = tty and interrupt_watcher(state) or nil
-  local pending
   while true do
     out:flush()
+    local pending = state.pending
     local line = ed:read(pending and ">> " or "> ")
     if line == nil then break end
+    if line == false then -- Ctrl-C: the unfinished chunk goes too
+      state.pending = nil
+      goto continue
+    end
     local text = pending and (pending .. "\n" .. line) or line
     if text:find("%S") then
       local fn, err = M.compile(text, env)
       if fn == nil and err == INCOMPLETE then
-        pending = text
+        state.pending = text
       else
-        pending = nil
+        state.pending = nil
         ed:add_history(text)
         if history.keep(text) then history.append(hist_path, text) end
         local r, msg
@@ -233,11 +241,12 @@ function M.run(opts)
         end
       end
     elseif pending then
-      pending = text
+      state.pending = text
     end
+    ::continue::
   end
-  if pending then -- input ended inside a chunk: say why nothing ran
-    local _, err = load(pending, "=stdin", "t", env)
+  if state.pending then -- input ended inside a chunk: say why nothing ran
+    local _, err = load(state.pending, "=stdin", "t", env)
     err_out:write(tostring(err), "\n")
   end
   if watcher then watcher.close() end
