@@ -18,6 +18,8 @@ describe("ocip repl at a terminal", function()
       send '=r[1] == io.stdout and "write" .. "-ok" or ("write failed: " .. tostring(r[2]))\r',
       expect "write-ok",
       -- a 1,002-row table printed without a pager
+      send ':pager off\r',
+      expect "pager off",
       send 't = {headings = {"User Id", "Last Name"}}\r',
       send 'for i = 1, 1002 do t[i] = {user_id = "u" .. i, last_name = "L" .. i} end\r',
       send 't\r',
@@ -73,5 +75,93 @@ describe("ocip repl at a terminal", function()
     assert.are.equal(0, code, err)
     assert.are.equal("", err)
     assert.matches("\n>> us[^\n]*er_id = \"u\" %.%. 1}\n", out)
+  end)
+end)
+
+describe("ocip repl pager", function()
+  -- a table of n rows, built at the prompt
+  local function table_of(n)
+    return send(('t = {headings = {"User Id", "Last Name"}}; for i = 1, %d do t[i] = '
+      .. '{user_id = "u" .. i, last_name = "L" .. i} end\r'):format(n))
+  end
+
+  it("pages results taller than the screen through $PAGER; :pager off/on", function()
+    local out, code, err = pty.run({
+      expect "> ",
+      table_of(100),
+      send "t\r",
+      expect "P:(100 rows)\n> ", -- every line went through the pager
+      send '#t .. "-short"\r', -- one line: printed directly
+      expect "100-short\n> ",
+      send ":pager off\r",
+      expect "pager off\n> ",
+      send "t\r",
+      expect "\nu100     L100\n(100 rows)\n> ",
+      send ":pager on\r",
+      expect "pager on: sed s/^/P:/\n> ",
+      send "t\r",
+      expect "P:u100     L100\nP:(100 rows)\n> ",
+      send "\4",
+    }, { env = { PAGER = "sed s/^/P:/" } })
+    assert.are.equal(0, code, err)
+    assert.are.equal("", err)
+    assert.is_nil(out:find("P:100-short", 1, true), out)
+    local _, paged = out:gsub("\nP:u%d+ ", "")
+    assert.are.equal(200, paged)
+  end)
+
+  it("runs less -FRX by default, the terminal restored after it", function()
+    local out, code, err = pty.run({
+      expect "> ",
+      table_of(100),
+      send "t\r",
+      expect "\n:", -- less's prompt at the bottom of the first page
+      send "q",
+      expect "> ", -- less -X leaves the cursor at the start of its cleared prompt line
+      send '"after" .. "-less"\r',
+      expect "after-less\n> ",
+      send "\4",
+    }, { env = { PAGER = false } })
+    assert.are.equal(0, code, err)
+    assert.are.equal("", err) -- the driver found echo, canonical mode and blocking mode back
+    assert.truthy(out:find("u1       L1", 1, true))
+    assert.is_nil(out:find("(100 rows)", 1, true), "only the first page was shown")
+  end)
+
+  it("prints the result itself when the pager cannot run", function()
+    local out, code, err = pty.run({
+      expect "> ",
+      table_of(100),
+      send "t\r",
+      expect "(100 rows)\n> ",
+      send "\4",
+    }, { env = { PAGER = "no-such-pager-here" } })
+    assert.are.equal(0, code, err)
+    assert.matches("ocip: pager 'no%-such%-pager%-here' failed", out)
+    assert.truthy(out:find("\nu100     L100\n", 1, true))
+  end)
+
+  it("fits wide tables to the terminal and leaves out empty columns", function()
+    local out, code, err = pty.run({
+      expect "> ",
+      send 'w = {headings = {"User Id", "Department", "Email Address", "Title"}}\r',
+      send('for i = 1, 3 do w[i] = {user_id = "user" .. i .. "@example.com", '
+        .. 'email_address = string.rep("e", 70) .. i, title = "t" .. i} end\r'),
+      send "w\r",
+      expect "rows;",
+      expect "\n> ",
+      send "\4",
+    }, { cols = 60 })
+    assert.are.equal(0, code, err)
+    assert.are.equal("", err)
+    local shown = out:match("\n(User Id[^\n]*\n.-%(3 rows;[^\n]*)\n")
+    assert.truthy(shown, out)
+    for line in shown:gmatch("[^\n]+") do
+      if not line:match("^%(") then assert.is_true(utf8.len(line) <= 60, line) end
+    end
+    assert.is_nil(shown:match("^[^\n]*Department"), "the empty column is left out")
+    assert.matches("1 empty column not shown: Department", shown)
+    assert.matches("cut to 60 columns", shown)
+    assert.matches("\nuser1@example%.com  eeee[e]*…  t1\n", shown)
   end)
 end)

@@ -10,6 +10,7 @@
 --                                  number of columns that fit
 --   pretty.value(v) -> string      one scalar as shown in a cell
 --   pretty.heading_keys(headings) -> array of record keys, the decoder's naming rule
+--   pretty.keys(record, type_name) -> its shown keys: schema order, then the rest sorted
 local NIL = require("ocip.sentinel").NIL
 
 local M = {}
@@ -172,7 +173,7 @@ end
 
 -- Field order of a record: the catalog's schema order when its type is known, then
 -- the remaining keys sorted. Keys starting with "_" are metadata and not shown.
-local function ordered_keys(rec, type_name)
+function M.keys(rec, type_name)
   local keys, seen = {}, {}
   local ok, catalog = pcall(require, "ocip.catalog")
   local d = ok and type_name and catalog.describe(type_name)
@@ -197,7 +198,7 @@ local function is_table(v) return type(v) == "table" and v.headings ~= nil end
 local function is_record(v) return type(v) == "table" and v ~= NIL and not v._nil and #v == 0 and next(v) ~= nil end
 
 local function record(rec, type_name, indent, out, opts)
-  local keys = ordered_keys(rec, type_name)
+  local keys = M.keys(rec, type_name)
   local w = 0
   for _, k in ipairs(keys) do if width(k) > w then w = width(k) end end
   for _, k in ipairs(keys) do
