@@ -35,6 +35,32 @@ describe("ocip repl at a terminal", function()
     for i = 1, 1002 do assert.truthy(out:find("\nu" .. i .. " ", 1, true), "row " .. i) end
   end)
 
+  it("prints a 1,002-row list from the simulator in full, then the prompt", function()
+    local out, code, err = pty.run({
+      expect "> ",
+      send "sim = ocip.sim.start{tcp_port=0, users=1002}\r",
+      send('connect{host="127.0.0.1", port=sim.tcp_port, username=sim.admin, '
+        .. 'password=sim.password, tls=false}\r'),
+      expect "connected: ",
+      send ":pager off\r",
+      expect "pager off\n> ",
+      send "c:UserGetListInSystemRequest{}\r",
+      expect "(1002 rows;",
+      expect "\n> ",
+      send "\4",
+    })
+    assert.are.equal(0, code, err)
+    assert.are.equal("", err)
+    for i = 1, 1002 do
+      assert.truthy(out:find(("\n    user%06d@example.net "):format(i), 1, true), "row " .. i)
+    end
+    local listing = out:match("\nUserGetListInSystemResponse\n(.-\n    %(1002 rows;[^\n]*)\n> ")
+    assert.truthy(listing, out:sub(-2000))
+    for line in listing:gmatch("[^\n]+") do
+      if not line:match("^    %(") then assert.is_true(utf8.len(line) <= 80, line) end
+    end
+  end)
+
   it("drops the unfinished chunk on Ctrl-C at a continuation prompt", function()
     local out, code, err = pty.run({
       expect "> ",
