@@ -17,8 +17,8 @@
  * stdout's FILE was left in error. So the poll watches a descriptor of its own (the
  * same terminal or pipe opened again, see watch_fd) and input is still read from
  * fd 0, which stays blocking: after the poll says "readable", a read cannot wait.
- * Where stdin cannot be opened again (a socket), fd 0 is polled and its flags are put
- * back when the editor closes.
+ * Where stdin cannot be opened again (a socket, a terminal we may not open), fd 0 is
+ * polled and its flags are put back right after libuv set them (and again at close).
  *
  * libedit's readline API is process-wide state (one terminal) whose line callback
  * carries no user pointer: the editor reading at the terminal is kept in `active`,
@@ -361,6 +361,9 @@ static int l_open(lua_State *L) {
         e->poll_ok = 1;
         e->open_handles++;
     }
+    /* Polling fd 0 itself: readiness needs no O_NONBLOCK (fd 0 is read only once the poll
+     * says it is readable), so its flags go back at once, not only at close. */
+    if (e->stdin_flags >= 0) fcntl(STDIN_FILENO, F_SETFL, e->stdin_flags);
     if (tty) {
         if (uv_signal_init(loop, &e->sigint) == 0) {
             e->sigint.data = e;
