@@ -1,7 +1,9 @@
 /* Terminal helpers for the REPL:
  *   core.term_size([fd = 1]) -> rows, cols of the terminal on fd (0, 1 or 2), or nil
  *   core.pager(command, text) -> true, or nil, err (waits: task only)
- * The pager runs as `/bin/sh -c command` with a pipe as its stdin and our stdout and
+ * command: an array of strings (the program, found on PATH, and its arguments: the
+ * pager itself gets Ctrl-C, as less wants) or one string (run by `/bin/sh -c`).
+ * The pager runs with a pipe as its stdin and our stdout and
  * stderr (the terminal) as its own: the text goes into the pipe without blocking the
  * loop (servers and background tasks keep running while the user reads), and the task
  * waits until the pager ends. A pager that quits before reading everything only ends
@@ -35,6 +37,7 @@ typedef struct pager {
 } pager;
 
 #define BOX_MT "ocip.pager_box"
+#define MAX_ARGS 64
 
 
 static int push_outcome(lua_State *co, void *data) {
@@ -102,7 +105,22 @@ static int box_gc(lua_State *L) {
 }
 
 static int l_pager(lua_State *L) {
-    const char *command = luaL_checkstring(L, 1);
+    char *args[MAX_ARGS + 1];
+    if (lua_type(L, 1) == LUA_TTABLE) { /* the strings stay referenced by the table */
+        lua_Integer n = luaL_len(L, 1);
+        luaL_argcheck(L, n >= 1 && n <= MAX_ARGS, 1, "1 to 64 strings expected");
+        for (lua_Integer i = 1; i <= n; i++) {
+            luaL_argcheck(L, lua_geti(L, 1, i) == LUA_TSTRING, 1, "strings expected");
+            args[i - 1] = (char *)lua_tostring(L, -1); /* no conversion: the table keeps it */
+            lua_pop(L, 1);
+        }
+        args[n] = NULL;
+    } else {
+        args[0] = (char *)"/bin/sh";
+        args[1] = (char *)"-c";
+        args[2] = (char *)luaL_checkstring(L, 1);
+        args[3] = NULL;
+    }
     size_t len;
     const char *text = luaL_checklstring(L, 2, &len);
     uv_loop_t *loop = ocip_loop_uv(ocip_loop_get(L));
@@ -128,7 +146,6 @@ static int l_pager(lua_State *L) {
         return lua_yield(L, 0);
     }
     p->open_handles = 2; /* the pipe and the process (closed even when spawn fails) */
-    char *args[] = {(char *)"/bin/sh", (char *)"-c", (char *)command, NULL};
     uv_stdio_container_t stdio[3];
     stdio[0].flags = UV_CREATE_PIPE | UV_READABLE_PIPE;
     stdio[0].data.stream = (uv_stream_t *)&p->pipe;

@@ -142,6 +142,7 @@ describe("ocip repl pager", function()
       table_of(100),
       send "t\r",
       expect "\n:", -- less's prompt at the bottom of the first page
+      send "\3", -- Ctrl-C reaches less and ocip alike: neither ends
       send "q",
       expect "> ", -- less -X leaves the cursor at the start of its cleared prompt line
       send '"after" .. "-less"\r',

@@ -3,7 +3,7 @@
 -- else `less -FRX` when less is installed; PAGER set to "" or "cat" means none. The
 -- pager runs beside the loop (core.pager): servers and background tasks keep going
 -- while the user reads. If it cannot run, the text is printed as it is: a result is
--- never lost.
+-- never lost (unless the user stopped the pager with Ctrl-C).
 --   output.new{ out = file, err = file, tty = bool, getenv = os.getenv } -> o
 --   o:emit(text)            writes text (+ "\n"), paged when taller than the screen
 --   o:size() -> rows, cols  of the terminal (nil when stdout is not one)
@@ -47,6 +47,19 @@ function M:pager_command()
   return pager
 end
 
+-- A command without shell syntax runs directly, so that Ctrl-C reaches the pager itself
+-- (less handles it) rather than a shell that would die of it and leave the pager running
+-- behind our prompt; anything else goes through /bin/sh -c.
+local function argv(command)
+  if not command:match("^[%w%-_./+,:@%%=%s]+$") then return command end
+  local words = {}
+  for w in command:gmatch("%S+") do words[#words + 1] = w end
+  if #words == 0 or words[1]:find("=", 1, true) then return command end -- FOO=1 less
+  return words
+end
+
+local SIGINT_STATUS = 130 -- 128 + SIGINT: the user stopped the pager
+
 -- Lines the text takes on a screen `cols` wide (long lines wrap).
 local function screen_lines(text, cols)
   local n = 0
@@ -63,8 +76,8 @@ function M:emit(text)
   -- one line stays for the prompt that follows
   if command and screen_lines(text, cols) > rows - 1 then
     self.out:flush()
-    local ok, err = core.pager(command, text .. "\n")
-    if ok then return end
+    local ok, err = core.pager(argv(command), text .. "\n")
+    if ok or (err and err.status == SIGINT_STATUS) then return end
     self.err:write("ocip: pager '", command, "' failed (", err and err.message or "?",
       "); :pager off turns paging off\n")
     self.err:flush()
