@@ -66,6 +66,8 @@ describe("ocip repl at a terminal", function()
       expect "> ",
       send "function f()\r",
       expect "\n>> ",
+      send "local y =", -- typed on the continuation line, then dropped with the chunk
+      expect "local y =",
       send "\3",
       expect "^C\n> ",
       -- with the chunk kept this would be line 2 of f's body, and ">> " again
