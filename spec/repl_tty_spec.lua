@@ -150,7 +150,7 @@ describe("ocip repl pager", function()
       send '"after" .. "-less"\r',
       expect "after-less\n> ",
       send "\4",
-    }, { env = { PAGER = false } })
+    }, { env = { PAGER = false, LESS = false, LESSOPEN = false, LESSCLOSE = false } })
     assert.are.equal(0, code, err)
     assert.are.equal("", err) -- the driver found echo, canonical mode and blocking mode back
     assert.truthy(out:find("u1       L1", 1, true))
