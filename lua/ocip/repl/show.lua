@@ -91,7 +91,7 @@ local function record_keys(v)
 end
 
 local json
-local function json_items(items, indent, seen, open, close)
+local function json_items(items, indent, open, close)
   if #items == 0 then return open .. close end
   local inner = indent .. "  "
   return open .. "\n" .. inner .. table.concat(items, ",\n" .. inner) .. "\n" .. indent .. close
@@ -118,12 +118,12 @@ function json(v, indent, seen)
       for _, k in ipairs(keys) do
         if row[k] ~= nil then fields[#fields + 1] = json_string(k) .. ": " .. json(row[k], indent .. "    ", seen) end
       end
-      items[i] = json_items(fields, indent .. "  ", seen, "{", "}")
+      items[i] = json_items(fields, indent .. "  ", "{", "}")
     end
-    out = json_items(items, indent, seen, "[", "]")
+    out = json_items(items, indent, "[", "]")
   elseif is_array(v) or next(v) == nil then
     for i, x in ipairs(v) do items[i] = json(x, indent .. "  ", seen) end
-    out = json_items(items, indent, seen, "[", "]")
+    out = json_items(items, indent, "[", "]")
   else
     local keys = record_keys(v)
     local shown = {}
@@ -137,7 +137,7 @@ function json(v, indent, seen)
     for _, k in ipairs(keys) do
       items[#items + 1] = json_string(tostring(k)) .. ": " .. json(v[k], indent .. "  ", seen)
     end
-    out = json_items(items, indent, seen, "{", "}")
+    out = json_items(items, indent, "{", "}")
   end
   seen[v] = nil
   return out
