@@ -97,6 +97,9 @@ function SUBCOMMANDS.sim(args)
       timer = ocip.spawn(function() ocip.sleep(o.run_for); watch:close() end)
     end
     local signal = watch:wait()
+    -- Stopping from here on: a second SIGTERM (timeout and process managers also
+    -- signal the whole group) must not kill the sim while it saves, nor after.
+    watch:ignore()
     if timer then timer:cancel() end
     local saved, serr = sim.stop()
     if not saved then
