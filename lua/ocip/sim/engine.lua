@@ -7,6 +7,7 @@ local respond = require "ocip.sim.respond"
 local generic = require "ocip.sim.generic"
 local handlers = require "ocip.sim.handlers"
 local auth = require "ocip.sim.auth"
+local errtext = require "ocip.sim.errtext"
 
 local M = {}
 
@@ -41,8 +42,8 @@ local function run(sim, session, sid, cmd, name, echo)
   end
   local valid, verr = validate(name, cmd)
   if not valid then
-    local msg = verr and (verr.message or tostring(verr)) or "invalid"
-    return encode(respond.error(4002, "OCI XML request validation error: " .. msg), echo)
+    return encode(respond.error(4002, "OCI XML request validation error: "
+      .. errtext.validation(name, cmd, verr)), echo)
   end
   if LOGIN_FAMILY[name] then
     return encode(auth.handle(sim, session, sid, name, cmd), echo)
