@@ -13,9 +13,10 @@ end
 local SIM_USAGE = [[
 usage: ocip sim [--tcp PORT | --no-tcp] [--tls PORT --cert FILE --key FILE] [--soap PORT]
                 [--users N] [--seed S] [--latency MS] [--faults SPEC] [--state FILE]
-                [--host ADDR] [--for SECONDS]
+                [--host ADDR] [--for SECONDS] [--login-timeout SECONDS]
   Admin credentials: OCIP_SIM_ADMIN / OCIP_SIM_PASSWORD (default admin / admin-password).
   --no-tcp: no plain-TCP listener (e.g. TLS or SOAP only).
+  --login-timeout SECONDS: close OCI-P connections not logged in by then (default 60, 0: never).
   --faults SPEC: comma-separated key=value items (a bare key is an error):
           latency=MS,jitter=MS,drop_after=BYTES,drop_p=P,split=1,garbage_p=P,stall_p=P,
           expire_after=S,expire_commands=N,error_p=P,close_no_reply_p=P,slow_read=BYTES/S
@@ -52,6 +53,9 @@ local function parse_sim_args(args)
     elseif a == "--state" then o.state_file = value(a)
     elseif a == "--host" then o.host = value(a)
     elseif a == "--for" then o.run_for = tonumber(value(a))
+    elseif a == "--login-timeout" then
+      o.login_timeout = tonumber(value(a))
+      if not o.login_timeout or o.login_timeout < 0 then error({ usage = a .. ": bad number of seconds" }) end
     elseif a == "-h" or a == "--help" then error({ help = true })
     else error({ usage = "unknown option " .. tostring(a) }) end
     i = i + 1

@@ -17,6 +17,9 @@ local M = {}
 -- first try (user000001@example.net ... user000010@example.net in sp1/g1).
 M.DEFAULT_USERS = 10
 
+-- Seconds an OCI-P connection may stay without logging in (after accept or logout).
+M.DEFAULT_LOGIN_TIMEOUT = 60
+
 M.parse_faults = faults_mod.parse
 
 --- sim.start(opts) -> sim object:
@@ -24,6 +27,8 @@ M.parse_faults = faults_mod.parse
 ---   tls_port, soap_port (nil = none), host ("127.0.0.1"), users (default 10), seed,
 ---   latency (ms per document, counted from its arrival),
 ---   faults (string or table), admin, password, session_timeout (s), domain,
+---   login_timeout (s, default 60: OCI-P connections not logged in by then are
+---   closed; 0 or false = never),
 ---   state_file (loaded at start when it exists, instead of the seeded data;
 ---   written on stop(): docs/SIMULATOR.md).
 ---   Returns { tcp_port=, tls_port=, soap_port=, soap_url=, admin=, password=, state=,
@@ -63,9 +68,10 @@ function M.start(opts)
     rng = rng_mod.new(seed),
     faults = faults_mod.parse(opts.faults),
     session_timeout = opts.session_timeout,
+    login_timeout = opts.login_timeout == nil and M.DEFAULT_LOGIN_TIMEOUT or opts.login_timeout,
     listeners = {}, tasks = {}, active = {}, conns = {}, soap_sessions = {},
     stats = { documents = 0, commands = 0, connections = 0, dropped = 0, stalled = 0,
-      closed_no_reply = 0, internal_errors = 0 },
+      closed_no_reply = 0, internal_errors = 0, login_timeouts = 0 },
   }
   if opts.latency then sim.faults.latency = tonumber(opts.latency) end
   sim.passwords = {}
@@ -111,6 +117,7 @@ function M.start(opts)
       sim.soap_port = server.listen_soap(sim, opts.soap_port)
       sim.soap_url = "http://" .. sim.host .. ":" .. sim.soap_port .. server.SOAP_PATH
     end
+    server.start_login_timeout(sim)
   end)
   if not ok then
     sim.listen_failed = true

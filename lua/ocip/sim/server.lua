@@ -12,8 +12,10 @@ local SOAP_PATH = "/webservice/services/ProvisioningService"
 local MAX_HEADER = 64 * 1024
 local MAX_BODY = 64 * 1024 * 1024
 
-local function track(sim, conn)
-  sim.conns[conn] = true
+-- sim.conns: conn -> { session = (OCI-P only), since = time it was last seen
+-- not logged in, nil while logged in }
+local function track(sim, conn, session)
+  sim.conns[conn] = { session = session, since = core.now() }
   sim.stats.connections = sim.stats.connections + 1
 end
 
@@ -132,8 +134,8 @@ local function queue_reply(sim, conn, st, due, reply)
 end
 
 local function serve_ocip(sim, conn, secure)
-  track(sim, conn)
   local session = auth.new_session(secure)
+  track(sim, conn, session)
   local st = { written = 0, queue = {}, head = 1, tail = 0 }
   while not sim.stopped and not st.failed do
     local doc = conn:read()
@@ -189,6 +191,35 @@ local function accept_loop(sim, srv, serve, ...)
     end
   end)
   return srv:port()
+end
+
+--- Closes OCI-P connections that are not logged in sim.login_timeout seconds
+--- after they were accepted or last seen logged in (a server does not keep peers
+--- that never log in). One task checks every connection a few times per timeout.
+function M.start_login_timeout(sim)
+  local limit = sim.login_timeout
+  if not limit or limit <= 0 then return end
+  local every = math.min(math.max(limit / 4, 0.05), 1)
+  sim.tasks[#sim.tasks + 1] = core.spawn(function()
+    while not sim.stopped do
+      core.sleep(every)
+      local now = core.now()
+      for conn, info in pairs(sim.conns) do
+        local session = info.session
+        if session then
+          if session.logged_in then
+            info.since = nil
+          elseif not info.since then
+            info.since = now
+          elseif now - info.since >= limit then
+            info.session = nil -- counted once; its reader sees the close and untracks it
+            sim.stats.login_timeouts = sim.stats.login_timeouts + 1
+            conn:close()
+          end
+        end
+      end
+    end
+  end)
 end
 
 --- Starts an OCI-P listener (TCP, or TLS when tls is given). Returns the port.
