@@ -42,6 +42,10 @@ end
 local function get(u) return { "UserGetRequest23V2", { user_id = u } } end
 local function modify(u, last) return { "UserModifyRequest22", { user_id = u, last_name = last } } end
 
+-- A generous limit: the first simulator of a file pays for the catalog and XSD
+-- loading, slow under valgrind on a loaded machine.
+local function with_sim(opts, fn) S.with_sim(opts, fn, 90) end
+
 local function logged_in(sim)
   local c = assert(S.connect(sim))
   assert.equal("LoginResponse14sp4", c:login()._type)
@@ -63,7 +67,7 @@ describe("ocip sim hostile faults", function()
 
   it("dup_answer_p: the answer document comes twice; the command ran once", function()
     if net_only() then return end
-    S.with_sim({ users = 2 }, function(sim)
+    with_sim({ users = 2 }, function(sim)
       local c = logged_in(sim)
       sim.faults.dup_answer_p = 1
       local before = sim.stats.ran.UserModifyRequest22 or 0
@@ -80,7 +84,7 @@ describe("ocip sim hostile faults", function()
 
   it("dup_login_p: only a login answer comes twice", function()
     if net_only() then return end
-    S.with_sim({ users = 2, faults = "dup_login_p=1" }, function(sim)
+    with_sim({ users = 2, faults = "dup_login_p=1" }, function(sim)
       local c = assert(S.connect(sim))
       local a = exchange(c, { { "AuthenticationRequest", { user_id = sim.admin } } })[1]
       assert.equal("AuthenticationResponse", a._type)
@@ -104,7 +108,7 @@ describe("ocip sim hostile faults", function()
 
   it("wrong_type_p: a response of another type; the command still ran", function()
     if net_only() then return end
-    S.with_sim({ users = 2 }, function(sim)
+    with_sim({ users = 2 }, function(sim)
       local c = logged_in(sim)
       sim.faults.wrong_type_p = 1
       local r = exchange(c, { get(U1), { "GroupGetRequest22V5", { service_provider_id = "sp1",
@@ -122,7 +126,7 @@ describe("ocip sim hostile faults", function()
 
   it("reorder_p: the answers of a document come in reverse order", function()
     if net_only() then return end
-    S.with_sim({ users = 3 }, function(sim)
+    with_sim({ users = 3 }, function(sim)
       local c = logged_in(sim)
       sim.faults.reorder_p = 1
       local r = exchange(c, { get(U1), get(U2), get(U3) })
@@ -136,7 +140,7 @@ describe("ocip sim hostile faults", function()
 
   it("doc_error_p: one ErrorResponse for the whole document, and none of it ran", function()
     if net_only() then return end
-    S.with_sim({ users = 3 }, function(sim)
+    with_sim({ users = 3 }, function(sim)
       local c = logged_in(sim)
       local ran, writes = sim.stats.commands, sim.stats.writes_run
       local users = sim.state:count_users()
@@ -160,7 +164,7 @@ describe("ocip sim hostile faults", function()
 
   it("extra_doc_p: an unsolicited document follows the answer while nothing is asked", function()
     if net_only() then return end
-    S.with_sim({ users = 2 }, function(sim)
+    with_sim({ users = 2 }, function(sim)
       local c = logged_in(sim)
       sim.faults.extra_doc_p = 1
       local r = exchange(c, { get(U1) })
@@ -174,7 +178,7 @@ describe("ocip sim hostile faults", function()
 
   it("many_attrs_p: the answer's first command element has many_attrs_n attributes", function()
     if net_only() then return end
-    S.with_sim({ users = 2 }, function(sim)
+    with_sim({ users = 2 }, function(sim)
       local c = logged_in(sim)
       sim.faults.many_attrs_p = 1
       local out = assert(c:send_raw(doc(c, { get(U1) }))) -- default: 300,000 attributes
@@ -189,14 +193,14 @@ describe("ocip sim hostile faults", function()
       assert.equal(U2, assert(core.decode(text)).responses[1].user_id)
       assert.equal(2, sim.stats.many_attrs)
       c:close()
-    end, 60)
+    end)
   end)
 
   it("decisions repeat with the seed", function()
     if net_only() then return end
     local function run(seed)
       local pattern = {}
-      S.with_sim({ users = 2, seed = seed }, function(sim)
+      with_sim({ users = 2, seed = seed }, function(sim)
         local c = logged_in(sim)
         sim.faults.reorder_p = 0.5
         for i = 1, 30 do
@@ -216,7 +220,7 @@ end)
 describe("ocip sim accounting of what ran", function()
   it("counts commands run per name and writes run; faults that run nothing are not counted", function()
     if net_only() then return end
-    S.with_sim({ users = 2 }, function(sim)
+    with_sim({ users = 2 }, function(sim)
       local seen = {}
       sim.on_run = function(name, cmd) seen[#seen + 1] = name .. " " .. tostring(cmd.last_name) end
       local c = logged_in(sim)
@@ -241,7 +245,7 @@ describe("ocip sim accounting of what ran", function()
   it("run_log: one line per write that ran (name, then its simple fields, sorted)", function()
     if net_only() then return end
     local path = os.tmpname()
-    S.with_sim({ users = 2, run_log = path }, function(sim)
+    with_sim({ users = 2, run_log = path }, function(sim)
       local c = logged_in(sim)
       exchange(c, { get(U1), modify(U1, "Tab\there") })
       sim.faults.doc_error_p = 1
@@ -269,7 +273,7 @@ describe("ocip sim accounting of what ran", function()
       .. q(log)) .. " 2>" .. q(errfile), "r"))
     local pid = assert(tonumber(p:read("l")))
     local port = assert(tonumber((p:read("l") or ""):match("tcp=127%.0%.0%.1:(%d+)")))
-    S.run(10, function()
+    S.run(60, function()
       local c = assert(S.connect({ tcp_port = port, admin = "admin",
         password = os.getenv("OCIP_SIM_PASSWORD") or "admin-password" }))
       c:login()
