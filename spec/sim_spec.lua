@@ -144,6 +144,8 @@ describe("ocip sim documents", function()
         .. '</accessDevice><linePort>x@y</linePort><contactList><contact>1</contact></contactList>'
         .. '</accessDeviceEndpoint></endpoint></command>'
         .. '<command xmlns="" xsi:type="UserModifyRequest22"><userId>a@b</userId><endpoint/></command>'
+        .. '<command xmlns="" xsi:type="UserGetListInGroupRequest"><serviceProviderId>sp1</serviceProviderId>'
+        .. '<groupId>g1</groupId><responseSizeLimit>my_value</responseSizeLimit></command>'
         .. '</BroadsoftDocument>\n'))
       S.check_xsd(out)
       local r = assert(core.decode(out)).responses
@@ -154,7 +156,10 @@ describe("ocip sim documents", function()
         "UserModifyRequest22.endpoint.accessDeviceEndpoint.contactList.contact[1].sipContact: required",
         "one of accessDeviceEndpoint | trunkAddressing",
       }
-      assert.equal(#want, #r)
+      assert.equal(#want + 1, #r)
+      -- a value quoted in the text stays as it was sent
+      assert.matches('UserGetListInGroupRequest.responseSizeLimit: integer expected, got "my_value"',
+        r[#r].summary, 1, true)
       for i, w in ipairs(want) do
         assert.equal(4002, err_code(r[i]))
         assert.matches(w, r[i].summary, 1, true)

@@ -44,6 +44,21 @@ local function walk(name, cmd, field)
   return table.concat(out, "."), types
 end
 
+-- fn applied to the parts of s outside double quotes (values the validator quotes
+-- with %q stay as they were sent)
+local function outside_quotes(s, fn)
+  local out, pos = {}, 1
+  while pos <= #s do
+    local a = s:find('"', pos, true)
+    if not a then out[#out + 1] = fn(s:sub(pos)) break end
+    local b = s:find('"', a + 1, true) or #s
+    out[#out + 1] = fn(s:sub(pos, a - 1))
+    out[#out + 1] = s:sub(a, b)
+    pos = b + 1
+  end
+  return table.concat(out)
+end
+
 --- errtext.validation(name, cmd, err) -> the validator's message for request
 --- `name` (decoded `cmd`) with XML element names instead of snake_case keys.
 function M.validation(name, cmd, err)
@@ -56,14 +71,16 @@ function M.validation(name, cmd, err)
   local path, types = walk(name, cmd, field)
   -- snake words in the rest name siblings of the failing field (choices) or its
   -- children: look them up from the innermost type outwards
-  local rest = msg:sub(#field + 3):gsub("%f[%w_]%l[%w]*_[%w_]+", function(word)
-    for i = #types, 1, -1 do
-      local e = element(types[i], word)
-      if e then return e.name end
-    end
-    return camel(word)
-  end)
-  return path .. ": " .. rest
+  local function xml_names(text)
+    return (text:gsub("%f[%w_]%l[%w]*_[%w_]+", function(word)
+      for i = #types, 1, -1 do
+        local e = element(types[i], word)
+        if e then return e.name end
+      end
+      return camel(word)
+    end))
+  end
+  return path .. ": " .. outside_quotes(msg:sub(#field + 3), xml_names)
 end
 
 return M
