@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <lauxlib.h>
 #include "bindings/core.h"
 #include "bindings/net.h"
@@ -242,6 +243,20 @@ static int l_server_tostring(lua_State *L) {
     return 1;
 }
 
+/* A server needs descriptors: raise the soft limit on open files to the hard
+ * one (as Go and nginx do), or a burst of connects hits EMFILE at the common soft
+ * limit of 1024 and libuv drops the connections it cannot accept. */
+#define NOFILE_CAP 1048576
+static void raise_nofile_limit(void) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+    rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > NOFILE_CAP ? NOFILE_CAP : rl.rlim_max;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+        rl.rlim_cur = want;
+        (void)setrlimit(RLIMIT_NOFILE, &rl); /* best effort: the old limit stays on failure */
+    }
+}
+
 static int listen_fail(lua_State *L, net_server *s, const char *host, int port, int rc) {
     if (s->tcp) uv_close((uv_handle_t *)s->tcp, on_server_closed); /* frees s via the last reference */
     else server_unref(s);
@@ -286,6 +301,7 @@ static int l_tcp_listen(lua_State *L) {
         return luaL_error(L, "ocip: tcp_listen: 'tls' must be a table {cert_file=, key_file=}");
     }
 
+    raise_nofile_limit();
     ocip_loop *lp = ocip_loop_get(L);
     net_server *s = calloc(1, sizeof *s);
     if (!s) {

@@ -48,6 +48,34 @@ describe("ocip sim connections", function()
     end, 120)
   end)
 
+  it("`ocip sim` started under a soft limit of 256 open files still serves 1,000 connects", function()
+    if net_only() then return end
+    local helpers = require "spec.helpers"
+    local f = io.open(helpers.host(), "rb")
+    if not f then pending("host binary not built") return end
+    f:close()
+    -- the simulator raises its soft limit to the hard one (here at least 20000)
+    local p = assert(io.popen("exec sh -c 'ulimit -Sn 256; echo $$; exec " .. helpers.host()
+      .. " sim --tcp 0 --users 1 --for 60' 2>/dev/null", "r"))
+    local pid = assert(tonumber(p:read("l")))
+    local port = assert(tonumber((p:read("l") or ""):match("tcp=127%.0%.0%.1:(%d+)")))
+    local N, served = 1000, 0
+    S.run(120, function()
+      local conns = {}
+      all(N, function(i) -- every connection stays open until all are served
+        local conn = assert(core.tcp_connect { host = "127.0.0.1", port = port, timeout = 30 })
+        conns[i] = conn
+        local doc = conn:write(auth_doc("limit-" .. i, "admin")) and conn:read()
+        local r = doc and core.decode(doc)
+        if r and r.responses[1]._type == "AuthenticationResponse" then served = served + 1 end
+      end)
+      for _, c in pairs(conns) do c:close() end
+    end)
+    os.execute("kill " .. pid)
+    p:close()
+    assert.equal(N, served)
+  end)
+
   it("closes connections that do not log in within the login timeout; logged-in ones stay", function()
     if net_only() then return end
     S.with_sim({ users = 1 }, function(sim)
