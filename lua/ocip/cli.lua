@@ -20,7 +20,7 @@ usage: ocip sim [--tcp PORT | --no-tcp] [--tls PORT --cert FILE --key FILE] [--s
   --run-log FILE: one line per write request run (name, then its fields); on stop, a
           line `ocip sim: stats key=value ...` (commands run, faults injected) on stderr.
   --faults SPEC: comma-separated key=value items (a bare key is an error):
-          latency=MS,jitter=MS,drop_after=BYTES,drop_p=P,split=1,garbage_p=P,stall_p=P,
+          latency=MS,jitter=MS,drop_after=BYTES,drop_p=P,split=1,split_p=P,garbage_p=P,stall_p=P,
           expire_after=S,expire_commands=N,error_p=P,close_no_reply_p=P,slow_read=BYTES/S,
           dup_answer_p=P,dup_login_p=P,wrong_type_p=P,reorder_p=P,doc_error_p=P,
           extra_doc_p=P,many_attrs_p=P,many_attrs_n=N

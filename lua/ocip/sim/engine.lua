@@ -138,10 +138,11 @@ function M.document(sim, session, raw)
         .. #cmds .. " (at most " .. MAX_COMMANDS .. ")"), cmds[i]._echo)
     end
   elseif f.doc_error_p and sim.rng:chance(f.doc_error_p) then
-    -- the whole document refused: one ErrorResponse, no command run
+    -- the whole document refused: one ErrorResponse with an empty echo (as a real server
+    -- answers a document it refuses, e.g. 6004 request validation), no command run
     sim.stats.doc_errors = sim.stats.doc_errors + 1
     out[1] = respond.command(respond.error(4098, "Document refused, none of its " .. #cmds
-      .. " commands ran (simulator fault doc_error_p)"), cmds[1]._echo)
+      .. " commands ran (simulator fault doc_error_p)"), nil)
   else
     for i = 1, #cmds do out[i] = M.execute(sim, session, sid, cmds[i]) end
     if #out > 1 and f.reorder_p and sim.rng:chance(f.reorder_p) then

@@ -1,5 +1,5 @@
 -- Fault injection settings and the per-document decisions drawn from them.
--- Spec string: "latency=5,jitter=2,drop_after=1000,drop_p=0.01,split=1,garbage_p=0.01,
+-- Spec string: "latency=5,jitter=2,drop_after=1000,drop_p=0.01,split=1,split_p=0.01,garbage_p=0.01,
 -- stall_p=0.01,expire_after=10,expire_commands=100,error_p=0.05,close_no_reply_p=0.01,
 -- slow_read=2000,dup_answer_p=0.01,dup_login_p=0.1,wrong_type_p=0.01,reorder_p=0.01,
 -- doc_error_p=0.01,extra_doc_p=0.01,many_attrs_p=0.001,many_attrs_n=300000"
@@ -16,6 +16,7 @@ local KEYS = {
   drop_after = "integer",    -- close the connection once it has written this many bytes
   drop_p = "number",         -- close mid-reply (a random prefix is written) with this probability
   split = "boolean",         -- write replies one byte at a time
+  split_p = "number",        -- write a reply in pieces of 1-64 bytes, each on its own loop turn
   garbage_p = "number",      -- reply with bytes that are not an OCI-P document
   stall_p = "number",        -- never reply to the document (connection stays open)
   expire_after = "number",   -- sessions expire this many seconds after login

@@ -106,14 +106,18 @@ local function send(sim, conn, state, reply)
     return false
   end
   state.written = state.written + #reply
-  if f.split then
-    -- One byte per loop turn: the kernel usually takes a write at once (flush
-    -- does not wait then), so without the yield the bytes would leave
-    -- back-to-back and the peer would read them as one chunk.
-    for i = 1, #reply do
-      if not conn:write(reply:sub(i, i)) then return false end
+  -- split: one byte per loop turn; split_p: this reply in pieces of 1-64 bytes. The
+  -- kernel usually takes a write at once (flush does not wait then), so without the
+  -- yield the bytes would leave back-to-back and the peer would read them as one chunk.
+  local piece = f.split and 0 or (f.split_p and rng:chance(f.split_p) and 63)
+  if piece then
+    local i, n = 1, #reply
+    while i <= n do
+      local j = math.min(n, i + (piece > 0 and rng:int(0, piece) or 0))
+      if not conn:write(reply:sub(i, j)) then return false end
       if not conn:flush() then return false end
       core.sleep(0)
+      i = j + 1
     end
     return true
   end
