@@ -1,12 +1,24 @@
 /* Line input for the REPL on the libuv loop:
  *   core.lineedit_open{complete = function(text, line, start) return {...} end}
- *     -> editor with :read([prompt]) (waits in the task; the line, or nil at EOF),
+ *     -> editor with :read([prompt]) (waits in the task; the line, nil at EOF, false
+ *        after Ctrl-C at a terminal),
  *        :add_history(line), :is_tty(), :close() (also __close, __gc).
  * At a terminal, libedit's readline-compatible CALLBACK interface does the editing:
  * a uv_poll on stdin feeds it one key at a time, so the loop (servers, background
- * tasks) keeps running while the prompt waits. Ctrl-C at the prompt clears the line.
+ * tasks) keeps running while the prompt waits. Ctrl-C at the prompt ends the read
+ * with false: the line is dropped.
  * Otherwise (pipe, file) plain lines are read, also through a uv_poll, never blocking
  * the loop; no prompt is written.
+ *
+ * The poll never watches fd 0 itself: libuv makes a polled descriptor non-blocking,
+ * and that flag belongs to the open file description, which at a terminal fd 0 shares
+ * with fd 1 and 2 (and with the shell). Output to a non-blocking terminal fails with
+ * EAGAIN as soon as the terminal's buffer is full: big results were cut short and
+ * stdout's FILE was left in error. So the poll watches a descriptor of its own (the
+ * same terminal or pipe opened again, see watch_fd) and input is still read from
+ * fd 0, which stays blocking: after the poll says "readable", a read cannot wait.
+ * Where stdin cannot be opened again (a socket, a terminal we may not open), fd 0 is
+ * polled and its flags are put back right after libuv set them (and again at close).
  *
  * libedit's readline API is process-wide state (one terminal) whose line callback
  * carries no user pointer: the editor reading at the terminal is kept in `active`,
@@ -20,6 +32,7 @@
  * error, which only means "no candidates"), and it never resumes a task: tasks are
  * still resumed only by the scheduler's drain. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +52,8 @@ typedef struct editor {
     uv_signal_t sigint;
     int poll_ok, sig_ok, open_handles, closed;
     int tty, eof;
+    int watch;                   /* the polled descriptor: our own, or 0 (see top) */
+    int stdin_flags;             /* fd 0's file status flags to put back, or -1 */
     ocip_waiter *w;              /* the task waiting in read(), if any */
     char *buf;                   /* plain mode: bytes read and not yet returned */
     size_t len, cap;
@@ -51,7 +66,8 @@ typedef struct editor {
 
 typedef struct { editor *e; } editor_ud;
 
-typedef struct { char *line; size_t len; } result; /* line NULL: end of input */
+/* line NULL: end of input, or Ctrl-C when `interrupted` */
+typedef struct { char *line; size_t len; int interrupted; } result;
 
 static editor *active; /* see the header comment */
 
@@ -62,6 +78,7 @@ static int push_result(lua_State *co, void *data) {
     int n = 0;
     if (co) {
         if (r && r->line) lua_pushlstring(co, r->line, r->len);
+        else if (r && r->interrupted) lua_pushboolean(co, 0);
         else lua_pushnil(co);
         n = 1;
     }
@@ -75,13 +92,15 @@ static void stop_io(editor *e) {
     if (e->tty && active == e) rl_callback_handler_remove();
 }
 
-/* Completes the pending read with `line` (owned; NULL = EOF). */
-static void finish(editor *e, char *line, size_t len) {
+/* Completes the pending read with `line` (owned; NULL = EOF, or Ctrl-C when
+ * `interrupted`). */
+static void complete_read(editor *e, char *line, size_t len, int interrupted) {
     stop_io(e);
     result *r = malloc(sizeof *r);
     if (r) {
         r->line = line;
         r->len = len;
+        r->interrupted = interrupted;
     } else {
         free(line);
     }
@@ -90,6 +109,8 @@ static void finish(editor *e, char *line, size_t len) {
     if (w) ocip_wake(w, push_result, r);
     else push_result(NULL, r);
 }
+
+static void finish(editor *e, char *line, size_t len) { complete_read(e, line, len, 0); }
 
 /* Plain mode: takes one line out of the buffer, if there is one (or the rest at EOF).
  * Returns 1 and sets *line (NULL at EOF with nothing left), or 0 when more is needed. */
@@ -228,20 +249,35 @@ static void on_poll(uv_poll_t *h, int status, int events) {
     if (take_line(e, &line, &len)) finish(e, line, len);
 }
 
-/* Ctrl-C at the prompt: a fresh, empty line. Elsewhere the REPL's own watcher acts. */
+/* Ctrl-C at the prompt: the read returns false (the caller drops any unfinished
+ * input) and the next read starts on a fresh, empty line. Elsewhere the REPL's own
+ * watcher acts. */
 static void on_sigint(uv_signal_t *h, int signum) {
     (void)signum;
     editor *e = h->data;
     if (!e->tty || !e->w || active != e) return;
     fputs("^C\n", stdout);
     fflush(stdout);
-    rl_callback_handler_remove();
-    rl_callback_handler_install(e->prompt ? e->prompt : "", on_line);
+    complete_read(e, NULL, 0, 1);
+}
+
+/* A descriptor of stdin's terminal or pipe with a file description of its own, or -1.
+ * O_NONBLOCK: opening a pipe whose writers are gone must not wait for a writer. */
+static int watch_fd(void) {
+    const char *name = isatty(STDIN_FILENO) ? ttyname(STDIN_FILENO) : "/proc/self/fd/0";
+    return name ? open(name, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC) : -1;
+}
+
+/* The editor's memory goes when its last handle has closed; its own descriptor too. */
+static void release(editor *e) {
+    if (e->watch > 0) close(e->watch);
+    if (e->stdin_flags >= 0) fcntl(STDIN_FILENO, F_SETFL, e->stdin_flags);
+    free(e);
 }
 
 static void handle_closed(uv_handle_t *h) {
     editor *e = h->data;
-    if (--e->open_handles == 0) free(e);
+    if (--e->open_handles == 0) release(e);
 }
 
 static void read_cancel(void *data) {
@@ -284,7 +320,7 @@ static void editor_close(lua_State *L, editor_ud *u) {
     e->closed = 1;
     if (e->poll_ok) uv_close((uv_handle_t *)&e->poll, handle_closed);
     if (e->sig_ok) uv_close((uv_handle_t *)&e->sigint, handle_closed);
-    if (e->open_handles == 0) free(e);
+    if (e->open_handles == 0) release(e);
 }
 
 static int l_open(lua_State *L) {
@@ -304,6 +340,7 @@ static int l_open(lua_State *L) {
     u->e = e;
     e->tty = tty;
     e->ref_fn = e->ref_thread = LUA_NOREF;
+    e->stdin_flags = -1;
     if (lua_istable(L, 1)) {
         if (lua_getfield(L, 1, "complete") == LUA_TFUNCTION) {
             e->ref_fn = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -314,11 +351,19 @@ static int l_open(lua_State *L) {
         }
     }
     /* A regular file cannot be polled (EPERM): it is read directly, which never waits long. */
-    if (uv_poll_init(loop, &e->poll, STDIN_FILENO) == 0) {
+    e->watch = watch_fd();
+    if (e->watch < 0) {
+        e->watch = STDIN_FILENO;
+        e->stdin_flags = fcntl(STDIN_FILENO, F_GETFL);
+    }
+    if (uv_poll_init(loop, &e->poll, e->watch) == 0) {
         e->poll.data = e;
         e->poll_ok = 1;
         e->open_handles++;
     }
+    /* Polling fd 0 itself: readiness needs no O_NONBLOCK (fd 0 is read only once the poll
+     * says it is readable), so its flags go back at once, not only at close. */
+    if (e->stdin_flags >= 0) fcntl(STDIN_FILENO, F_SETFL, e->stdin_flags);
     if (tty) {
         if (uv_signal_init(loop, &e->sigint) == 0) {
             e->sigint.data = e;
@@ -359,6 +404,7 @@ static int l_read(lua_State *L) {
         }
         r->line = line;
         r->len = len;
+        r->interrupted = 0;
         return push_result(L, r);
     }
     if (!e->poll_ok) return 0;

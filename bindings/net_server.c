@@ -1,20 +1,25 @@
 /* core.tcp_listen and the server userdata. Accepted connections do their TLS
  * handshake on the loop and wait in a short list until server:accept() takes
- * them; they are then the same conn userdata as tcp_connect returns. */
+ * them; they are then the same conn userdata as tcp_connect returns. When the
+ * list is full, accepting pauses (the peers wait in the kernel's backlog) and
+ * resumes as server:accept() takes connections: a burst is served, never refused. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <lauxlib.h>
 #include "bindings/core.h"
 #include "bindings/net.h"
 
-#define MAX_PENDING 128          /* accepted but not yet taken: beyond, new ones are refused */
+#define MAX_PENDING 128          /* accepted but not yet taken: beyond, accepting pauses */
+#define DEFAULT_BACKLOG 1024     /* the kernel caps it at net.core.somaxconn */
 
 struct net_server {
     uv_loop_t *uv;
     uv_tcp_t *tcp;
     ocip_tls_ctx *ctx;
     int refs, closed, raw, accepting, count, port;
+    int deferred;                /* libuv holds an accepted fd we have not taken (list full) */
     size_t max_doc, max_queue;
     double hs_timeout;
     net_conn *pending;           /* handshaking or ready, oldest first */
@@ -54,11 +59,22 @@ static void unlink_conn(net_server *s, net_conn *c) {
     }
 }
 
+static void accept_one(net_server *s);
+
+/* A place in the list came free: take the connection libuv holds for us. libuv
+ * watches the listening socket again once it is taken. */
+static void resume_accept(net_server *s) {
+    if (!s->deferred || s->closed || !s->tcp || s->count >= MAX_PENDING) return;
+    s->deferred = 0;
+    accept_one(s);
+}
+
 /* Takes the oldest connection whose handshake is done (the list's reference moves to the caller). */
 static net_conn *take_ready(net_server *s) {
     for (net_conn *c = s->pending; c; c = c->srv_next) {
         if (c->ready) {
             unlink_conn(s, c);
+            resume_accept(s);
             server_unref(s);
             return c;
         }
@@ -103,16 +119,17 @@ void net_server_conn_failed(net_conn *c) {
     unlink_conn(s, c);
     net_conn_close(c);
     net_conn_unref(c);
+    resume_accept(s);
     server_unref(s);
 }
 
-static void on_connection(uv_stream_t *server, int status) {
-    net_server *s = server->data;
-    if (status < 0 || s->closed) return;
+/* Takes the connection libuv has accepted (its fd waits in the server handle). */
+static void accept_one(net_server *s) {
     net_conn *c = net_conn_new(s->uv, s->raw, s->max_doc, s->max_queue);
     uv_tcp_t *t = c ? malloc(sizeof *t) : NULL;
-    if (!t) { /* out of memory: leave it in the backlog */
+    if (!t) { /* out of memory: libuv keeps the fd; retried when a place comes free */
         if (c) net_conn_unref(c);
+        s->deferred = 1;
         return;
     }
     uv_tcp_init(s->uv, t);
@@ -121,7 +138,7 @@ static void on_connection(uv_stream_t *server, int status) {
     c->tcp = t;
     c->port = s->port;
     snprintf(c->host, sizeof c->host, "server");
-    if (uv_accept(server, (uv_stream_t *)t) < 0 || s->count >= MAX_PENDING) {
+    if (uv_accept((uv_stream_t *)s->tcp, (uv_stream_t *)t) < 0) {
         net_conn_close(c);
         net_conn_unref(c);
         return;
@@ -139,6 +156,14 @@ static void on_connection(uv_stream_t *server, int status) {
         net_conn_set_deadline(c, s->hs_timeout);
     }
     net_conn_start(c);
+}
+
+static void on_connection(uv_stream_t *server, int status) {
+    net_server *s = server->data;
+    if (status < 0 || s->closed) return;
+    /* list full: not taking the fd makes libuv stop accepting until we do */
+    if (s->count >= MAX_PENDING) { s->deferred = 1; return; }
+    accept_one(s);
 }
 
 static void server_close(net_server *s) {
@@ -218,6 +243,20 @@ static int l_server_tostring(lua_State *L) {
     return 1;
 }
 
+/* A server needs descriptors: raise the soft limit on open files to the hard
+ * one (as Go and nginx do), or a burst of connects hits EMFILE at the common soft
+ * limit of 1024 and libuv drops the connections it cannot accept. */
+#define NOFILE_CAP 1048576
+static void raise_nofile_limit(void) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+    rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > NOFILE_CAP ? NOFILE_CAP : rl.rlim_max;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+        rl.rlim_cur = want;
+        (void)setrlimit(RLIMIT_NOFILE, &rl); /* best effort: the old limit stays on failure */
+    }
+}
+
 static int listen_fail(lua_State *L, net_server *s, const char *host, int port, int rc) {
     if (s->tcp) uv_close((uv_handle_t *)s->tcp, on_server_closed); /* frees s via the last reference */
     else server_unref(s);
@@ -225,7 +264,7 @@ static int listen_fail(lua_State *L, net_server *s, const char *host, int port, 
 }
 
 /* core.tcp_listen{host="127.0.0.1", port=0, tls=nil|{cert_file=, key_file=}, mode=,
- *                 max_document=, max_queue=, backlog=128, handshake_timeout=30} -> server */
+ *                 max_document=, max_queue=, backlog=1024, handshake_timeout=30} -> server */
 static int l_tcp_listen(lua_State *L) {
     if (lua_isnoneornil(L, 1)) lua_newtable(L);
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -234,7 +273,7 @@ static int l_tcp_listen(lua_State *L) {
     lua_getfield(L, 1, "port");
     lua_Integer port = luaL_optinteger(L, -1, 0);
     lua_getfield(L, 1, "backlog");
-    lua_Integer backlog = luaL_optinteger(L, -1, 128);
+    lua_Integer backlog = luaL_optinteger(L, -1, DEFAULT_BACKLOG);
     lua_getfield(L, 1, "max_document");
     lua_Integer max_doc = luaL_optinteger(L, -1, (lua_Integer)OCIP_FRAME_DEFAULT_MAX);
     lua_getfield(L, 1, "max_queue");
@@ -262,6 +301,7 @@ static int l_tcp_listen(lua_State *L) {
         return luaL_error(L, "ocip: tcp_listen: 'tls' must be a table {cert_file=, key_file=}");
     }
 
+    raise_nofile_limit();
     ocip_loop *lp = ocip_loop_get(L);
     net_server *s = calloc(1, sizeof *s);
     if (!s) {

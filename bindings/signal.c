@@ -1,6 +1,9 @@
 /* Signal watchers: core.signal_watch{"SIGINT", "SIGTERM"} -> watcher;
  * watcher:wait() waits (task only) until one of them arrives and returns its
- * name; watcher:close() stops watching. Lets `ocip sim` stop cleanly. */
+ * name; watcher:close() stops watching (the signals kill again);
+ * watcher:ignore() stops watching and ignores them from then on. Lets `ocip sim`
+ * stop cleanly. */
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,9 +122,37 @@ static int l_close(lua_State *L) {
     return 0;
 }
 
+/* For a process that is already stopping: `timeout`, shells and process managers
+ * send SIGTERM to the process and to its group, so a second one may come at any
+ * time until exit. Closing the libuv handles puts back the default action (death),
+ * so the signals are blocked across the switch to SIG_IGN: a signal that arrives
+ * meanwhile stays pending and is discarded by SIG_IGN, never acted on. */
+static int l_ignore(lua_State *L) {
+    watch_ud *u = luaL_checkudata(L, 1, WATCH_MT);
+    watch *s = u->s;
+    if (!s) return ocip_fail(L, "closed", "signal watcher is closed");
+    int nums[MAX_SIGS], n = s->n;
+    sigset_t set, old;
+    sigemptyset(&set);
+    for (int i = 0; i < n; i++) {
+        nums[i] = s->h[i].signum;
+        sigaddset(&set, nums[i]);
+    }
+    pthread_sigmask(SIG_BLOCK, &set, &old);
+    watch_close(u);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_IGN;
+    sigemptyset(&sa.sa_mask);
+    for (int i = 0; i < n; i++) sigaction(nums[i], &sa, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 void ocip_open_signal(lua_State *L) {
     if (luaL_newmetatable(L, WATCH_MT)) {
-        static const luaL_Reg m[] = {{"wait", l_wait}, {"close", l_close}, {"__close", l_close},
+        static const luaL_Reg m[] = {{"wait", l_wait}, {"close", l_close}, {"ignore", l_ignore}, {"__close", l_close},
                                      {"__gc", l_close}, {NULL, NULL}};
         luaL_setfuncs(L, m, 0);
         lua_pushvalue(L, -1);

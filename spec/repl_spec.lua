@@ -42,6 +42,21 @@ describe("repl completion", function()
     assert.is_false(has(complete("c:UserGetRequest23V2{ user_id = us", env), "user_id"))
   end)
 
+  it("inserts ' = ' after a sole field name, unless '=' follows already", function()
+    local candidates = require("ocip.repl.complete").candidates
+    local env = client_env()
+    assert.are.same({ "user_id = " }, candidates("c:UserGetRequest23V2{ us", "", env))
+    assert.are.same({ "user_id = " }, candidates("c:UserGetRequest23V2{ user_id", "}", env))
+    assert.are.same({ "user_id" }, candidates("c:UserGetRequest23V2{ us", ' = "x" }', env))
+    assert.are.same({ "user_id" }, candidates("c:UserGetRequest23V2{ us", '="x" }', env))
+    -- several candidates: the names alone (libedit inserts their common prefix)
+    local r = candidates("c:UserAddRequest22V2{ user_id = 'u',\n  la", "", env)
+    assert.is_true(#r > 1 and has(r, "last_name"))
+    for _, w in ipairs(r) do assert.is_nil(w:find("=", 1, true)) end
+    -- not a field position: no " = "
+    assert.are.same({ "UserGetRequest23V2" }, candidates("c:UserGetRequest23V", "", env))
+  end)
+
   it("offers module fields after ocip. and globals for plain identifiers", function()
     local env = client_env({ print = print, pairs = pairs })
     local r = complete("ocip.s", env)
@@ -157,10 +172,66 @@ describe("ocip repl through a pipe", function()
     assert.is_nil(hist:find("password", 1, true))
   end)
 
+  it(":json, :csv and :table switch how results print", function()
+    local out, code, err = repl(table.concat({
+      "sim = ocip.sim.start{tcp_port=0}",
+      'connect{host="127.0.0.1", port=sim.tcp_port, username=sim.admin, password=sim.password, tls=false}',
+      "u = c:UserGetListInSystemRequest{response_size_limit=2}.user_table[1]",
+      ":json",
+      "c:UserGetRequest23V2{user_id=u.user_id}",
+      "{1, 2.5, true, ocip.NIL, 'a\"b\\n'}",
+      ":csv",
+      "c:UserGetListInGroupRequest{service_provider_id=u.service_provider_id, group_id=u.group_id, response_size_limit=2}",
+      "c:UserGetRequest23V2{user_id=u.user_id}",
+      ":table",
+      "{x = 1}",
+      ":nonsense",
+      "",
+    }, "\n"))
+    assert.are.equal(0, code, err)
+    -- JSON: schema order, _type first, null for ocip.NIL
+    assert.matches('\nresults print as json\n{\n  "_type": "UserGetResponse23V2",\n  "service_provider_id": "sp1",\n'
+      .. '  "group_id": "g1",\n  "user_id": "user000001@example.net",\n  "last_name": "', out)
+    assert.matches('\n  "allow_video": false\n}\n', out)
+    assert.truthy(out:find('[\n  1,\n  2.5,\n  true,\n  null,\n  "a\\"b\\n"\n]\n', 1, true), out)
+    -- CSV: a response holding one table prints that table; a record prints one row
+    assert.truthy(out:find("\nresults print as csv\nUser Id,Last Name,First Name,Department,Phone Number,", 1, true), out)
+    -- (cells are ocip.csv's business: only plain ones are checked here)
+    assert.matches("\nuser000001@example%.net,Nelson,Erin,,[^,]*,true,", out)
+    assert.matches("\nservice_provider_id,group_id,user_id,last_name,first_name,", out)
+    assert.matches("\nsp1,g1,user000001@example%.net,Nelson,Erin,", out)
+    assert.matches("\nresults print as table\n{x = 1}\n", out)
+    assert.matches("unknown command :nonsense %(:help lists them%)", err)
+  end)
+
+  it("never pages when stdout is not a terminal", function()
+    local infile = dir .. "/in.lua"
+    local f = assert(io.open(infile, "w"))
+    f:write('t = {headings = {"Id"}}; for i = 1, 500 do t[i] = {id = "r" .. i} end\nt\n')
+    f:close()
+    local out, code = helpers.exec(("cat %s | PAGER='sed s/^/P:/' HOME=%s OCIP_HISTORY= timeout 30 %s repl"):format(
+      q(infile), q(dir), HOST))
+    assert.are.equal(0, code)
+    assert.matches("\nr500\n%(500 rows%)\n$", out)
+    assert.is_nil(out:find("P:", 1, true))
+  end)
+
   it("keeps the loop running while the prompt waits for input", function()
-    -- the second line arrives 0.3 s later: only a loop that runs while read() waits
-    -- lets the background task tick meanwhile
-    local out, code = helpers.exec(([[(printf '%%s\n' 'n = 0' 't = ocip.spawn(function() while true do n = n + 1; ocip.sleep(0.01) end end)'; sleep 0.3; printf 'n > 10\n') | HOME=%s OCIP_HISTORY= timeout 30 %s repl]]):format(q(dir), HOST))
+    -- the last line is sent only once the background task has ticked 10 times (it
+    -- creates a file then): only a loop that runs while read() waits gets there; a
+    -- blocked one would wait for that line until the shell gives up (20 s)
+    local mark = dir .. "/ticked"
+    local lines = {
+      "n = 0",
+      ("t = ocip.spawn(function() while true do n = n + 1; if n == 10 then io.open(%q, 'w'):close() end; ocip.sleep(0.01) end end)")
+        :format(mark),
+    }
+    local infile = dir .. "/in.lua"
+    local f = assert(io.open(infile, "w"))
+    f:write(table.concat(lines, "\n"), "\n")
+    f:close()
+    local out, code = helpers.exec(([[(cat %s; i=0; while [ ! -f %s ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done; printf 'n >= 10\n') | HOME=%s OCIP_HISTORY= timeout 30 %s repl]])
+      :format(q(infile), q(mark), q(dir), HOST))
     assert.are.equal(0, code)
     assert.are.equal("true\n", out)
   end)
@@ -180,5 +251,33 @@ describe("ocip repl through a pipe", function()
     local out, code = repl("x + 1\n", "-i " .. q(script))
     assert.are.equal(0, code)
     assert.matches("^ocip [^\n]*\n42\n$", out)
+  end)
+end)
+describe("repl output modes (ocip.repl.show)", function()
+  local show = require("ocip.repl.show").value
+  local NIL = require("ocip").NIL
+
+  it("JSON: escapes, null, nested records and OCITables in heading order", function()
+    local t = { headings = { "B Col", "A Col" }, { a_col = "1", b_col = "x" }, { b_col = "y" } }
+    assert.are.equal('[\n  {\n    "b_col": "x",\n    "a_col": "1"\n  },\n  {\n    "b_col": "y"\n  }\n]', show(t, "json"))
+    assert.are.equal('"tab\\there \\"q\\" \\u0001"', show('tab\there "q" \1', "json"))
+    assert.are.equal('{\n  "a": null,\n  "b": {\n    "c": [\n      1,\n      2\n    ]\n  }\n}',
+      show({ a = NIL, b = { c = { 1, 2 } } }, "json"))
+    assert.are.equal("[]", show({}, "json"))
+    local cyc = {}
+    cyc.self = cyc
+    assert.are.equal('{\n  "self": "(cycle)"\n}', show(cyc, "json"))
+  end)
+
+  it("CSV: a record as one row (nested fields flattened), its tables after it", function()
+    local r = { _type = "XResponse", name = "n, 1", address = { city = "Paris" }, tags = { "a", "b" },
+      list = { headings = { "Id" }, { id = "1" }, { id = "2" } } }
+    assert.are.equal('address.city,name,tags\nParis,"n, 1",a;b\n\nlist:\nId\n1\n2', show(r, "csv"))
+    -- a response holding only one table is that table
+    assert.are.equal("Id\n1\n2", show({ _type = "YResponse", list = r.list }, "csv"))
+    -- an array of records: every key seen, in first-seen order
+    assert.are.equal("a,b\n1,\n,2", show({ { a = 1 }, { b = 2 } }, "csv"))
+    -- values without a CSV form show as text
+    assert.are.equal("42", show(42, "csv"))
   end)
 end)

@@ -23,4 +23,15 @@ describe("core.signal_watch", function()
     collectgarbage()
     collectgarbage()
   end)
+
+  it("ignore(): the signals no longer kill the process, and the watcher is closed", function()
+    local w = core.signal_watch { "SIGUSR1" }
+    assert.is_true(w:ignore())
+    local pid = assert(tonumber(io.open("/proc/self/stat"):read("l"):match("^%d+")))
+    assert.is_true(os.execute("kill -USR1 " .. pid)) -- default action: death
+    local ok, err = w:ignore()
+    assert.is_nil(ok)
+    assert.equal("closed", err.kind)
+    w:close()
+  end)
 end)

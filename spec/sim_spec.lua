@@ -122,6 +122,53 @@ describe("ocip sim documents", function()
     end)
   end)
 
+  it("names XML elements in validation error texts, as a server does (never snake_case)", function()
+    S.with_sim({}, function(sim)
+      local c = assert(S.connect(sim))
+      c:login()
+      local head = '<?xml version="1.0" encoding="ISO-8859-1"?><BroadsoftDocument protocol="OCI" '
+        .. 'xmlns="C" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><sessionId xmlns="">'
+        .. c.sid .. '</sessionId>'
+      local user = '<serviceProviderId>sp1</serviceProviderId><groupId>g1</groupId><userId>a@b</userId>'
+      local out = assert(c:send_raw(head
+        .. '<command xmlns="" xsi:type="UserAddRequest22">' .. user .. '<lastName>x</lastName>'
+        .. '<firstName>y</firstName><callingLineIdLastName>x</callingLineIdLastName>'
+        .. '<callingLineIdFirstName>y</callingLineIdFirstName><password>a</password>'
+        .. '<plainTextPassword>x</plainTextPassword></command>'
+        .. '<command xmlns="" xsi:type="UserAddRequest22">' .. user .. '</command>'
+        .. '<command xmlns="" xsi:type="UserGetListInGroupRequest"><serviceProviderId>sp1</serviceProviderId>'
+        .. '<groupId>g1</groupId><searchCriteriaUserLastName><mode>Bogus</mode><value>x</value>'
+        .. '<isCaseInsensitive>true</isCaseInsensitive></searchCriteriaUserLastName></command>'
+        .. '<command xmlns="" xsi:type="UserModifyRequest22"><userId>a@b</userId><endpoint>'
+        .. '<accessDeviceEndpoint><accessDevice><deviceLevel>Group</deviceLevel><deviceName>d</deviceName>'
+        .. '</accessDevice><linePort>x@y</linePort><contactList><contact>1</contact></contactList>'
+        .. '</accessDeviceEndpoint></endpoint></command>'
+        .. '<command xmlns="" xsi:type="UserModifyRequest22"><userId>a@b</userId><endpoint/></command>'
+        .. '<command xmlns="" xsi:type="UserGetListInGroupRequest"><serviceProviderId>sp1</serviceProviderId>'
+        .. '<groupId>g1</groupId><responseSizeLimit>my_value</responseSizeLimit></command>'
+        .. '</BroadsoftDocument>\n'))
+      S.check_xsd(out)
+      local r = assert(core.decode(out)).responses
+      local want = {
+        "UserAddRequest22.plainTextPassword: unknown",
+        "UserAddRequest22.lastName: required",
+        "UserGetListInGroupRequest.searchCriteriaUserLastName[1].mode: must be one of Starts With",
+        "UserModifyRequest22.endpoint.accessDeviceEndpoint.contactList.contact[1].sipContact: required",
+        "one of accessDeviceEndpoint | trunkAddressing",
+      }
+      assert.equal(#want + 1, #r)
+      -- a value quoted in the text stays as it was sent
+      assert.matches('UserGetListInGroupRequest.responseSizeLimit: integer expected, got "my_value"',
+        r[#r].summary, 1, true)
+      for i, w in ipairs(want) do
+        assert.equal(4002, err_code(r[i]))
+        assert.matches(w, r[i].summary, 1, true)
+        assert.is_nil(r[i].summary:match("%l_%l"), r[i].summary) -- no snake_case left
+      end
+      c:close()
+    end)
+  end)
+
   it("answers any other valid request with a schema-valid generic response", function()
     S.with_sim({}, function(sim)
       local c = assert(S.connect(sim))

@@ -13,12 +13,17 @@ end
 local SIM_USAGE = [[
 usage: ocip sim [--tcp PORT | --no-tcp] [--tls PORT --cert FILE --key FILE] [--soap PORT]
                 [--users N] [--seed S] [--latency MS] [--faults SPEC] [--state FILE]
-                [--host ADDR] [--for SECONDS]
+                [--host ADDR] [--for SECONDS] [--login-timeout SECONDS] [--run-log FILE]
   Admin credentials: OCIP_SIM_ADMIN / OCIP_SIM_PASSWORD (default admin / admin-password).
   --no-tcp: no plain-TCP listener (e.g. TLS or SOAP only).
+  --login-timeout SECONDS: close OCI-P connections not logged in by then (default 60, 0: never).
+  --run-log FILE: one line per write request run (name, then its fields); on stop, a
+          line `ocip sim: stats key=value ...` (commands run, faults injected) on stderr.
   --faults SPEC: comma-separated key=value items (a bare key is an error):
-          latency=MS,jitter=MS,drop_after=BYTES,drop_p=P,split=1,garbage_p=P,stall_p=P,
-          expire_after=S,expire_commands=N,error_p=P,close_no_reply_p=P,slow_read=BYTES/S
+          latency=MS,jitter=MS,drop_after=BYTES,drop_p=P,split=1,split_p=P,garbage_p=P,stall_p=P,
+          expire_after=S,expire_commands=N,error_p=P,close_no_reply_p=P,slow_read=BYTES/S,
+          dup_answer_p=P,dup_login_p=P,wrong_type_p=P,reorder_p=P,doc_error_p=P,
+          extra_doc_p=P,many_attrs_p=P,many_attrs_n=N
   --state FILE: load FILE at start when it exists (instead of the seeded --users data)
           and write the state back on stop (FILE.tmp, then renamed over FILE). FILE is
           Lua data (`return { format = 1, ... }`), see docs/SIMULATOR.md.]]
@@ -52,6 +57,10 @@ local function parse_sim_args(args)
     elseif a == "--state" then o.state_file = value(a)
     elseif a == "--host" then o.host = value(a)
     elseif a == "--for" then o.run_for = tonumber(value(a))
+    elseif a == "--run-log" then o.run_log = value(a)
+    elseif a == "--login-timeout" then
+      o.login_timeout = tonumber(value(a))
+      if not o.login_timeout or o.login_timeout < 0 then error({ usage = a .. ": bad number of seconds" }) end
     elseif a == "-h" or a == "--help" then error({ help = true })
     else error({ usage = "unknown option " .. tostring(a) }) end
     i = i + 1
@@ -97,6 +106,9 @@ function SUBCOMMANDS.sim(args)
       timer = ocip.spawn(function() ocip.sleep(o.run_for); watch:close() end)
     end
     local signal = watch:wait()
+    -- Stopping from here on: a second SIGTERM (timeout and process managers also
+    -- signal the whole group) must not kill the sim while it saves, nor after.
+    watch:ignore()
     if timer then timer:cancel() end
     local saved, serr = sim.stop()
     if not saved then
@@ -104,6 +116,7 @@ function SUBCOMMANDS.sim(args)
       status = 1
     end
     if signal then io.stderr:write("ocip sim: stopped on ", signal, "\n") end
+    if o.run_log then io.stderr:write(sim_mod.stats_line(sim), "\n") end
   end)
   return status
 end

@@ -5,7 +5,9 @@ local USAGE = [[
 usage: ocip repl [--no-banner]
   Lua prompt with every request as c:Name{...} (Tab completes requests and fields).
   Helpers: connect{...} (profile/OCIP_* settings, stores the client as c),
-  describe "Name", find "text". History: OCIP_HISTORY or ~/.ocip_history.]]
+  describe "Name", find "text". History: OCIP_HISTORY or ~/.ocip_history.
+  Commands: :table, :json, :csv (how results print), :pager on|off (results taller
+  than the screen go through $PAGER, default less -FRX), :help.]]
 
 return function(args)
   local banner = true

@@ -7,6 +7,9 @@
 --                                                  nested `field = { ...` -> the field type's
 --   after `x.` / `x:`                          -> the keys (methods) of x
 --   a plain identifier                         -> globals and Lua keywords
+--   candidates(before, after, env) -> what Tab inserts: complete()'s words, except that a
+--   sole field name inside a request's braces comes with " = " (unless the text after the
+--   cursor already starts with "=").
 -- Request names come from the catalog's sorted name list (prefix search by bisection):
 -- completing never materialises a type except the one whose fields are asked for.
 local M = {}
@@ -166,8 +169,8 @@ local function fields_of(type_name, prefix)
   return from_keys(names, prefix)
 end
 
---- complete(before, env) -> array of completions of the identifier at the end of `before`
-function M.complete(before, env)
+-- The completions and, for field names inside a request's braces, the kind "field".
+local function complete_at(before, env)
   env = env or _G
   before = tostring(before or "")
   local frag = before:match("[%a_][%w_]*$") or ""
@@ -209,7 +212,7 @@ function M.complete(before, env)
     local braces = open_braces(plain)
     if #braces > 0 then
       local t = brace_type(plain, braces, #braces)
-      if t then return fields_of(t, frag) end
+      if t then return fields_of(t, frag), "field" end
     end
   end
 
@@ -217,6 +220,19 @@ function M.complete(before, env)
   local keys = keys_of(env, false)
   for _, k in ipairs(KEYWORDS) do keys[#keys + 1] = k end
   return from_keys(keys, frag)
+end
+
+--- complete(before, env) -> array of completions of the identifier at the end of `before`
+function M.complete(before, env)
+  return (complete_at(before, env))
+end
+
+function M.candidates(before, after, env)
+  local words, kind = complete_at(before, env)
+  if kind == "field" and #words == 1 and not tostring(after or ""):match("^%s*=") then
+    return { words[1] .. " = " }
+  end
+  return words
 end
 
 return M

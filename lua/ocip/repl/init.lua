@@ -3,13 +3,16 @@
 -- keeps serving (a simulator or background tasks started here keep running between
 -- lines). Like lua.c: an expression prints its values (`return <line>` is tried first,
 -- `=expr` too), an incomplete chunk asks for more with ">> ", errors are printed and the
--- prompt stays. Results print through ocip.pretty (responses, OCITables, ocip.Error).
+-- prompt stays. Results print through ocip.repl.show (responses and OCITables as text,
+-- JSON or CSV) and ocip.repl.output (a pager for results taller than the terminal).
+-- Lines starting with ":" are the prompt's own commands (:help lists them).
 --   repl.run{ banner = true|false, input = editor (tests), env = _G } -> exit status
 local core = require "ocip.core"
 local Error = require "ocip.error"
-local pretty = require "ocip.pretty"
 local complete = require "ocip.repl.complete"
 local history = require "ocip.repl.history"
+local output = require "ocip.repl.output"
+local show = require "ocip.repl.show"
 
 local M = {}
 
@@ -18,60 +21,24 @@ local pack, unpack = table.pack, table.unpack
 ---------------------------------------------------------------------------
 -- showing values
 
-local function is_response(v) return type(v) == "table" and type(rawget(v, "_type")) == "string" end
-local function is_octable(v) return type(v) == "table" and type(rawget(v, "headings")) == "table" end
+--- show(v, mode, opts) -> the text the prompt prints for one value (ocip.repl.show)
+function M.show(v, mode, opts) return show.value(v, mode or "table", opts) end
 
-local function ident(k) return type(k) == "string" and k:match("^[%a_][%w_]*$") end
-
--- A plain table as a short Lua constructor (depth and length bounded).
-local function literal(v, depth, seen)
-  if type(v) == "string" then return (("%q"):format(v):gsub("\\\n", "\\n")) end
-  if type(v) ~= "table" or getmetatable(v) ~= nil then return tostring(v) end
-  if seen[v] or depth > 3 then return "{...}" end
-  seen[v] = true
-  local parts, n = {}, #v
-  for i = 1, n do parts[#parts + 1] = literal(v[i], depth + 1, seen) end
-  local keys = {}
-  for k in pairs(v) do
-    if not (math.type(k) == "integer" and k >= 1 and k <= n) then keys[#keys + 1] = k end
-  end
-  table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
-  for _, k in ipairs(keys) do
-    local key = ident(k) and k or ("[" .. literal(k, depth + 1, seen) .. "]")
-    parts[#parts + 1] = key .. " = " .. literal(v[k], depth + 1, seen)
-  end
-  seen[v] = nil
-  if #parts > 50 then
-    local more = #parts - 50
-    parts = table.move(parts, 1, 50, 1, {})
-    parts[#parts + 1] = ("... (%d more)"):format(more)
-  end
-  return "{" .. table.concat(parts, ", ") .. "}"
-end
-
---- show(v) -> the text the prompt prints for one value
-function M.show(v)
-  if Error.is(v) then return tostring(v) end -- already reads "ocip.<kind> error ..."
-  if is_octable(v) then return pretty.table(v, v.headings) end
-  if is_response(v) then return pretty.response(v) end
-  if type(v) == "table" and getmetatable(v) == nil then return literal(v, 0, {}) end
-  return tostring(v)
-end
-
-local function print_results(r, out)
+-- The text for one entry's results: `nil, err` as such, several short values on one
+-- line (tab-separated), anything longer one value after the other.
+local function results_text(r, mode, opts)
   while r.n > 1 and r[r.n] == nil do r.n = r.n - 1 end -- `resp, nil` shows as `resp`
-  if r.n == 0 then return end
+  if r.n == 0 then return nil end
   if r.n == 2 and r[1] == nil and Error.is(r[2]) then -- a failed command: `nil, err`
-    out:write("nil, ", M.show(r[2]), "\n")
-    return
+    return "nil, " .. M.show(r[2])
   end
   local simple, parts = true, {}
   for i = 1, r.n do
-    local s = M.show(r[i])
+    local s = M.show(r[i], mode, opts)
     if s:find("\n", 1, true) then simple = false end
     parts[i] = s
   end
-  out:write(table.concat(parts, simple and "\t" or "\n"), "\n")
+  return table.concat(parts, simple and "\t" or "\n")
 end
 
 local function error_text(e)
@@ -175,6 +142,36 @@ local function interrupt_watcher(state)
   return { close = function() watch:close(); core.cancel(task) end }
 end
 
+---------------------------------------------------------------------------
+-- the prompt's own commands (a line starting with ":")
+
+local HELP = [[
+:table        results as text: responses as fields, tables as columns (the default)
+:json         results as JSON
+:csv          tables (and records) as CSV
+:pager on|off results taller than the screen go through $PAGER (default less -FRX)
+:help         this list]]
+
+local MODES = { table = true, json = true, csv = true }
+
+-- Runs `:name args`; returns the text to print and whether it is an error.
+local function command(line, state, o)
+  local name, arg = line:match("^%s*:(%S*)%s*(.-)%s*$")
+  if MODES[name] and arg == "" then
+    state.mode = name
+    return "results print as " .. name
+  elseif name == "pager" then
+    if arg == "on" or arg == "off" then o.paging = arg == "on"
+    elseif arg ~= "" then return ":pager on|off", true end
+    local cmd = o:pager_command()
+    if not o.paging then return "pager off" end
+    return "pager on: " .. (cmd or "none found (set PAGER)") .. (o:size() and "" or " (stdout is not a terminal: not used)")
+  elseif name == "help" or name == "" then
+    return HELP
+  end
+  return ("unknown command :%s (:help lists them)"):format(name), true
+end
+
 function M.run(opts)
   opts = opts or {}
   local env = opts.env or _G
@@ -183,12 +180,17 @@ function M.run(opts)
     if rawget(env, k) == nil then rawset(env, k, v) end
   end
 
+  local state = {} -- running: the entry's task; pending: an unfinished chunk
   local ed = opts.input or core.lineedit_open {
     complete = function(text, line, start)
       -- libedit gives `start` in characters: turn it into a byte offset
       local at = utf8.len(line) and utf8.offset(line, start + 1) or (start + 1)
-      local before = line:sub(1, (at or (start + 1)) - 1) .. text
-      local words = complete.complete(before, env)
+      at = at or (start + 1)
+      local before = line:sub(1, at - 1) .. text
+      local after = line:sub(at + #text)
+      -- on a ">>" line the unfinished chunk comes first (the request's open brace)
+      local context = state.pending and (state.pending .. "\n") or ""
+      local words = complete.candidates(context .. before, after, env)
       local frag = before:match("[%a_][%w_]*$") or ""
       local pre = text:sub(1, #text - #frag)
       for i, w in ipairs(words) do words[i] = pre .. w end
@@ -201,31 +203,46 @@ function M.run(opts)
 
   if opts.banner ~= false and tty then
     local release = select(1, core.catalog_release())
-    out:write(("ocip (catalog %s) - Tab completes requests and fields; helpers: connect, describe, find; Ctrl-D quits\n")
+    out:write(("ocip (catalog %s) - Tab completes requests and fields; helpers: connect, describe, find; :help; Ctrl-D quits\n")
       :format(tostring(release)))
   end
 
-  local state = {}
+  local o = output.new { out = out, err = err_out, tty = tty }
+  state.mode = "table"
   local watcher = tty and interrupt_watcher(state) or nil
-  local pending
   while true do
     out:flush()
+    local pending = state.pending
     local line = ed:read(pending and ">> " or "> ")
     if line == nil then break end
+    if line == false then -- Ctrl-C: the unfinished chunk goes too
+      state.pending = nil
+      goto continue
+    end
     local text = pending and (pending .. "\n" .. line) or line
-    if text:find("%S") then
+    if not pending and line:match("^%s*:") then
+      ed:add_history(line)
+      if history.keep(line) then history.append(hist_path, line) end
+      local reply, bad = command(line, state, o)
+      local f = bad and err_out or out
+      f:write(reply, "\n")
+      f:flush()
+    elseif text:find("%S") then
       local fn, err = M.compile(text, env)
       if fn == nil and err == INCOMPLETE then
-        pending = text
+        state.pending = text
       else
-        pending = nil
+        state.pending = nil
         ed:add_history(text)
         if history.keep(text) then history.append(hist_path, text) end
         local r, msg
         if fn then r, msg = evaluate(fn, state) else msg = err end
         if state.interrupted then out:write("\n") end -- after the terminal's ^C
         state.interrupted = nil
-        if r then print_results(r, out)
+        if r then
+          local rows, cols = o:size()
+          local shown = results_text(r, state.mode, { hide_empty = true, width = rows and cols })
+          if shown then o:emit(shown) end
         else
           out:flush()
           err_out:write(msg, "\n")
@@ -233,11 +250,12 @@ function M.run(opts)
         end
       end
     elseif pending then
-      pending = text
+      state.pending = text
     end
+    ::continue::
   end
-  if pending then -- input ended inside a chunk: say why nothing ran
-    local _, err = load(pending, "=stdin", "t", env)
+  if state.pending then -- input ended inside a chunk: say why nothing ran
+    local _, err = load(state.pending, "=stdin", "t", env)
     err_out:write(tostring(err), "\n")
   end
   if watcher then watcher.close() end

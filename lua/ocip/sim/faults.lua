@@ -1,7 +1,8 @@
 -- Fault injection settings and the per-document decisions drawn from them.
--- Spec string: "latency=5,jitter=2,drop_after=1000,drop_p=0.01,split=1,garbage_p=0.01,
+-- Spec string: "latency=5,jitter=2,drop_after=1000,drop_p=0.01,split=1,split_p=0.01,garbage_p=0.01,
 -- stall_p=0.01,expire_after=10,expire_commands=100,error_p=0.05,close_no_reply_p=0.01,
--- slow_read=2000"
+-- slow_read=2000,dup_answer_p=0.01,dup_login_p=0.1,wrong_type_p=0.01,reorder_p=0.01,
+-- doc_error_p=0.01,extra_doc_p=0.01,many_attrs_p=0.001,many_attrs_n=300000"
 -- (latency/jitter in milliseconds, expire_after in seconds). The same keys work
 -- as a Lua table. The table is live: specs change it while the simulator runs.
 local Error = require "ocip.error"
@@ -15,6 +16,7 @@ local KEYS = {
   drop_after = "integer",    -- close the connection once it has written this many bytes
   drop_p = "number",         -- close mid-reply (a random prefix is written) with this probability
   split = "boolean",         -- write replies one byte at a time
+  split_p = "number",        -- write a reply in pieces of 1-64 bytes, each on its own loop turn
   garbage_p = "number",      -- reply with bytes that are not an OCI-P document
   stall_p = "number",        -- never reply to the document (connection stays open)
   expire_after = "number",   -- sessions expire this many seconds after login
@@ -22,6 +24,15 @@ local KEYS = {
   error_p = "number",        -- answer a command with an ErrorResponse
   close_no_reply_p = "number", -- close the connection after reading a document, no reply
   slow_read = "number",      -- read requests at this many bytes/s per connection (0 = off)
+  -- hostile servers (docs/SIMULATOR.md says which of them run the commands)
+  dup_answer_p = "number",   -- send the answer document twice
+  dup_login_p = "number",    -- send the answer to a document with a login request twice
+  wrong_type_p = "number",   -- answer a command with a response of another type
+  reorder_p = "number",      -- reverse the answers of a multi-command document
+  doc_error_p = "number",    -- one ErrorResponse for the whole document, nothing run
+  extra_doc_p = "number",    -- an unsolicited document right after the answer
+  many_attrs_p = "number",   -- the answer's first <command> gets many_attrs_n attributes
+  many_attrs_n = "integer",  -- how many (default 300,000: ~3.5 MB)
 }
 M.KEYS = KEYS
 

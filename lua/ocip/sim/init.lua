@@ -10,12 +10,16 @@ local rng_mod = require "ocip.sim.rng"
 local faults_mod = require "ocip.sim.faults"
 local server = require "ocip.sim.server"
 local persist = require "ocip.sim.persist"
+local ledger = require "ocip.sim.ledger"
 
 local M = {}
 
 -- Users seeded when neither opts.users nor --users says otherwise: enough for a
 -- first try (user000001@example.net ... user000010@example.net in sp1/g1).
 M.DEFAULT_USERS = 10
+
+-- Seconds an OCI-P connection may stay without logging in (after accept or logout).
+M.DEFAULT_LOGIN_TIMEOUT = 60
 
 M.parse_faults = faults_mod.parse
 
@@ -24,8 +28,12 @@ M.parse_faults = faults_mod.parse
 ---   tls_port, soap_port (nil = none), host ("127.0.0.1"), users (default 10), seed,
 ---   latency (ms per document, counted from its arrival),
 ---   faults (string or table), admin, password, session_timeout (s), domain,
+---   login_timeout (s, default 60: OCI-P connections not logged in by then are
+---   closed; 0 or false = never),
 ---   state_file (loaded at start when it exists, instead of the seeded data;
----   written on stop(): docs/SIMULATOR.md).
+---   written on stop(): docs/SIMULATOR.md), run_log (file: one line per write
+---   run, ocip.sim.ledger), on_run (function(name, cmd) called as each command
+---   runs; also settable as sim.on_run).
 ---   Returns { tcp_port=, tls_port=, soap_port=, soap_url=, admin=, password=, state=,
 ---   faults=, stats=, stop=function, save=function }.
 
@@ -63,9 +71,14 @@ function M.start(opts)
     rng = rng_mod.new(seed),
     faults = faults_mod.parse(opts.faults),
     session_timeout = opts.session_timeout,
+    login_timeout = opts.login_timeout == nil and M.DEFAULT_LOGIN_TIMEOUT or opts.login_timeout,
     listeners = {}, tasks = {}, active = {}, conns = {}, soap_sessions = {},
     stats = { documents = 0, commands = 0, connections = 0, dropped = 0, stalled = 0,
-      closed_no_reply = 0, internal_errors = 0 },
+      closed_no_reply = 0, internal_errors = 0, login_timeouts = 0,
+      -- what ran (ocip.sim.ledger) and the hostile faults injected
+      ran = {}, writes_run = 0, dup_answers = 0, dup_logins = 0, wrong_types = 0,
+      reordered = 0, doc_errors = 0, extra_docs = 0, many_attrs = 0 },
+    on_run = opts.on_run,
   }
   if opts.latency then sim.faults.latency = tonumber(opts.latency) end
   sim.passwords = {}
@@ -96,11 +109,13 @@ function M.start(opts)
       if t ~= me and core.task_status(t) ~= "done" then pcall(core.cancel, t) end
     end
     sim.active = {}
+    ledger.close(sim)
     if sim.state_file and not sim.listen_failed then return sim.save() end
     return true
   end
 
   local ok, err = pcall(function()
+    if opts.run_log then ledger.open(sim, opts.run_log) end
     if opts.tcp_port ~= false then sim.tcp_port = server.listen_ocip(sim, opts.tcp_port or 0) end
     if opts.tls then
       local port = opts.tls_port or opts.tls.port or 0
@@ -111,6 +126,7 @@ function M.start(opts)
       sim.soap_port = server.listen_soap(sim, opts.soap_port)
       sim.soap_url = "http://" .. sim.host .. ":" .. sim.soap_port .. server.SOAP_PATH
     end
+    server.start_login_timeout(sim)
   end)
   if not ok then
     sim.listen_failed = true
@@ -119,6 +135,18 @@ function M.start(opts)
     Error.raise("connect", "simulator: cannot listen: " .. tostring(err))
   end
   return sim
+end
+
+--- sim.stats_line(sim) -> "ocip sim: stats commands=N documents=N ..." (the
+--- numeric counters of sim.stats, sorted by name)
+function M.stats_line(sim)
+  local keys = {}
+  for k, v in pairs(sim.stats) do
+    if math.type(v) == "integer" then keys[#keys + 1] = k end
+  end
+  table.sort(keys)
+  for i, k in ipairs(keys) do keys[i] = k .. "=" .. sim.stats[k] end
+  return "ocip sim: stats " .. table.concat(keys, " ")
 end
 
 --- sim.ready_line(sim) -> the one line `ocip sim` prints when it is ready

@@ -5,6 +5,7 @@ local core = require "ocip.core"
 local engine = require "ocip.sim.engine"
 local auth = require "ocip.sim.auth"
 local faults_mod = require "ocip.sim.faults"
+local respond = require "ocip.sim.respond"
 
 local M = {}
 
@@ -12,8 +13,10 @@ local SOAP_PATH = "/webservice/services/ProvisioningService"
 local MAX_HEADER = 64 * 1024
 local MAX_BODY = 64 * 1024 * 1024
 
-local function track(sim, conn)
-  sim.conns[conn] = true
+-- sim.conns: conn -> { session = (OCI-P only), since = time it was last seen
+-- not logged in, nil while logged in }
+local function track(sim, conn, session)
+  sim.conns[conn] = { session = session, since = core.now() }
   sim.stats.connections = sim.stats.connections + 1
 end
 
@@ -44,6 +47,48 @@ local function garbage(rng)
     .. '">' .. table.concat(junk, "", 9) .. "</rubbish></BroadsoftDocument>\n"
 end
 
+-- Hostile answers, on the wire ---------------------------------------------
+
+local MANY_ATTRS = 300000
+local attrs_cache = { n = 0, s = "" }
+
+-- many_attrs_p: ` a1="" a2="" ...` inserted into the first <command start tag.
+local function many_attrs(reply, n)
+  if attrs_cache.n ~= n then
+    local t = {}
+    for i = 1, n do t[i] = ' a' .. i .. '=""' end
+    attrs_cache.n, attrs_cache.s = n, table.concat(t)
+  end
+  local at = reply:find("<command", 1, true)
+  if not at then return reply end
+  at = at + #"<command"
+  return reply:sub(1, at - 1) .. attrs_cache.s .. reply:sub(at)
+end
+
+-- extra_doc_p: a plausible answer nobody asked for (the last echo again).
+local function extra_doc(info)
+  return respond.document(info.sid, { respond.command(respond.SUCCESS, info.echo) })
+end
+
+-- Applies many_attrs_p, dup_answer_p and dup_login_p to an engine reply (info:
+-- from engine.document). Returns the bytes to write and whether an extra
+-- document should follow.
+local function hostile(sim, reply, info)
+  local f, rng, stats = sim.faults, sim.rng, sim.stats
+  if f.many_attrs_p and rng:chance(f.many_attrs_p) then
+    stats.many_attrs = stats.many_attrs + 1
+    reply = many_attrs(reply, f.many_attrs_n or MANY_ATTRS)
+  end
+  if f.dup_answer_p and rng:chance(f.dup_answer_p) then
+    stats.dup_answers = stats.dup_answers + 1
+    reply = reply .. reply
+  elseif info and info.login and f.dup_login_p and rng:chance(f.dup_login_p) then
+    stats.dup_logins = stats.dup_logins + 1
+    reply = reply .. reply
+  end
+  return reply, info and f.extra_doc_p and rng:chance(f.extra_doc_p) or false
+end
+
 -- Writes one reply under the write-side faults. Returns false when the
 -- connection must end.
 local function send(sim, conn, state, reply)
@@ -61,14 +106,18 @@ local function send(sim, conn, state, reply)
     return false
   end
   state.written = state.written + #reply
-  if f.split then
-    -- One byte per loop turn: the kernel usually takes a write at once (flush
-    -- does not wait then), so without the yield the bytes would leave
-    -- back-to-back and the peer would read them as one chunk.
-    for i = 1, #reply do
-      if not conn:write(reply:sub(i, i)) then return false end
+  -- split: one byte per loop turn; split_p: this reply in pieces of 1-64 bytes. The
+  -- kernel usually takes a write at once (flush does not wait then), so without the
+  -- yield the bytes would leave back-to-back and the peer would read them as one chunk.
+  local piece = f.split and 0 or (f.split_p and rng:chance(f.split_p) and 63)
+  if piece then
+    local i, n = 1, #reply
+    while i <= n do
+      local j = math.min(n, i + (piece > 0 and rng:int(0, piece) or 0))
+      if not conn:write(reply:sub(i, j)) then return false end
       if not conn:flush() then return false end
       core.sleep(0)
+      i = j + 1
     end
     return true
   end
@@ -105,16 +154,24 @@ M.sleep_until = sleep_until
 
 -- Replies leave in document order, each at its due time: a server that takes
 -- `latency` per document from its arrival, the processing of the next documents
--- overlapping the wait. A queue entry: { due, reply } (reply false = close).
+-- overlapping the wait. A queue entry: { due, reply, idle } (reply false = close;
+-- idle = an unsolicited document, written only if no document was read since
+-- it was queued, i.e. nothing is in flight on the connection).
 local function writer(sim, conn, st)
   local q = st.queue
   while st.head <= st.tail and not sim.stopped do
     local item = q[st.head]
     q[st.head] = nil
     st.head = st.head + 1
-    sleep_until(item[1])
+    local idle = item[3]
+    if not idle or idle == st.reads then sleep_until(item[1]) end
     if sim.stopped then break end
-    if not item[2] then
+    if idle then
+      if idle == st.reads then
+        if not send(sim, conn, st, item[2]) then st.failed = true break end
+        sim.stats.extra_docs = sim.stats.extra_docs + 1
+      end
+    elseif not item[2] then
       sim.stats.closed_no_reply = sim.stats.closed_no_reply + 1
       st.failed = true
       break
@@ -125,19 +182,20 @@ local function writer(sim, conn, st)
   if st.failed or st.done then untrack(sim, conn) end
 end
 
-local function queue_reply(sim, conn, st, due, reply)
+local function queue_reply(sim, conn, st, due, reply, idle)
   st.tail = st.tail + 1
-  st.queue[st.tail] = { due, reply }
+  st.queue[st.tail] = { due, reply, idle }
   if not st.writer then st.writer = spawn(sim, writer, sim, conn, st) end
 end
 
 local function serve_ocip(sim, conn, secure)
-  track(sim, conn)
   local session = auth.new_session(secure)
-  local st = { written = 0, queue = {}, head = 1, tail = 0 }
+  track(sim, conn, session)
+  local st = { written = 0, queue = {}, head = 1, tail = 0, reads = 0 }
   while not sim.stopped and not st.failed do
     local doc = conn:read()
     if not doc or st.failed then break end
+    st.reads = st.reads + 1
     -- slow reader: the document counts as read once its bytes have trickled in
     -- at slow_read bytes/s; meanwhile later documents wait in the buffers
     local due = sim.faults.slow_read and faults_mod.read_due(sim.faults, st.read_clock,
@@ -152,12 +210,13 @@ local function serve_ocip(sim, conn, secure)
     if what == "stall" then
       sim.stats.stalled = sim.stats.stalled + 1
     else
-      local reply = false
+      local reply, info, extra = false, nil, false
       if what == "reply" then
-        reply = engine.document(sim, session, doc)
+        reply, info = engine.document(sim, session, doc)
         if sim.faults.garbage_p and sim.rng:chance(sim.faults.garbage_p) then
           reply = garbage(sim.rng)
         end
+        reply, extra = hostile(sim, reply, info)
       end
       if sim.stopped then break end
       if delay > 0 or st.writer or sim.faults.split then
@@ -169,6 +228,7 @@ local function serve_ocip(sim, conn, secure)
       elseif not send(sim, conn, st, reply) then
         break
       end
+      if extra then queue_reply(sim, conn, st, arrived + delay, extra_doc(info), st.reads) end
     end
   end
   st.done = true
@@ -189,6 +249,38 @@ local function accept_loop(sim, srv, serve, ...)
     end
   end)
   return srv:port()
+end
+
+--- Closes OCI-P connections that are not logged in sim.login_timeout seconds
+--- after they were accepted or last seen logged in (a server does not keep peers
+--- that never log in). One task checks every connection a few times per timeout
+--- (at least once a second); sim.login_timeout is read live.
+function M.start_login_timeout(sim)
+  local limit = sim.login_timeout
+  if not limit or limit <= 0 then return end
+  sim.tasks[#sim.tasks + 1] = core.spawn(function()
+    while not sim.stopped do
+      limit = sim.login_timeout
+      if not limit or limit <= 0 then break end
+      core.sleep(math.min(math.max(limit / 4, 0.05), 1))
+      limit = sim.login_timeout or 0
+      local now = core.now()
+      for conn, info in pairs(sim.conns) do
+        local session = info.session
+        if session then
+          if session.logged_in then
+            info.since = nil
+          elseif not info.since then
+            info.since = now
+          elseif limit > 0 and now - info.since >= limit then
+            info.session = nil -- counted once; its reader sees the close and untracks it
+            sim.stats.login_timeouts = sim.stats.login_timeouts + 1
+            conn:close()
+          end
+        end
+      end
+    end
+  end)
 end
 
 --- Starts an OCI-P listener (TCP, or TLS when tls is given). Returns the port.
