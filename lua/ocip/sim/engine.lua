@@ -137,7 +137,10 @@ function M.document(sim, session, raw)
       out[i] = respond.command(respond.error(4000, "Too many commands in one document: "
         .. #cmds .. " (at most " .. MAX_COMMANDS .. ")"), cmds[i]._echo)
     end
-  elseif f.doc_error_p and sim.rng:chance(f.doc_error_p) then
+  elseif f.doc_error_p and not info.login and not cmds[1]._type:find("^Authentication")
+      and sim.rng:chance(f.doc_error_p) then
+    -- (never a login document: a client must take an ErrorResponse to a login as a
+    -- refusal, and a server refusing a whole document is about batches)
     -- the whole document refused: one ErrorResponse with an empty echo (as a real server
     -- answers a document it refuses, e.g. 6004 request validation), no command run
     sim.stats.doc_errors = sim.stats.doc_errors + 1
