@@ -25,7 +25,7 @@ BINDINGS_OBJ := $(BINDINGS_SRC:%.c=$(BUILD)/%.o) $(BUILD)/lua_embed.o
 CTEST_SRC    := $(sort $(wildcard spec/c/test_*.c))
 CTEST_BIN    := $(CTEST_SRC:spec/c/%.c=$(BUILD)/ctest/%)
 
-.PHONY: all test ctest spec catalog catalog-check sanitize valgrind bench clean help demo install uninstall install-rock
+.PHONY: all test ctest spec catalog catalog-check sanitize valgrind bench soak clean help demo install uninstall install-rock
 all: $(BUILD)/ocip $(BUILD)/ocip.so
 
 $(BUILD)/%.o: %.c $(wildcard runtime/*.h bindings/*.h)
@@ -95,6 +95,12 @@ valgrind: all $(CTEST_BIN)
 bench: all
 	@sh spec/bench/run.sh $(BUILD)
 
+# Exactly-once at volume: 1,000,000 mixed commands through 8 sessions against `ocip sim`
+# with every fault kind on (loopback, <= 10 min). SOAK_ARGS e.g. "--commands 200000".
+SOAK_ARGS ?=
+soak: all
+	$(BUILD)/ocip spec/soak/soak.lua $(SOAK_ARGS)
+
 # libFuzzer targets (spec/fuzz/fuzz_*.c) linked with the runtime sources: build/fuzz/fuzz_*.
 FUZZ_SRC := $(sort $(wildcard spec/fuzz/fuzz_*.c))
 .PHONY: fuzz
@@ -150,6 +156,7 @@ help:
 	@echo "make sanitize     the suite under ASan+UBSan+LSan;  make valgrind: under memcheck"
 	@echo "make catalog      regenerate gen/catalog.inc from OCIP_SCHEMA_DIR;  make catalog-check"
 	@echo "make bench        figures against targets;  make demo: simulator + users_export"
+	@echo "make soak         1,000,000 commands under every simulator fault: exactly-once checks (<= 10 min)"
 	@echo "make fuzz         libFuzzer targets (clang);  make clean"
 	@echo "make install      PREFIX=/usr/local (DESTDIR too): ocip, ocip.so, packs, man page, completions;  make uninstall"
 
