@@ -59,11 +59,8 @@ local function outside_quotes(s, fn)
   return table.concat(out)
 end
 
---- errtext.validation(name, cmd, err) -> the validator's message for request
---- `name` (decoded `cmd`) with XML element names instead of snake_case keys.
-function M.validation(name, cmd, err)
-  local msg = type(err) == "table" and (err.message or tostring(err)) or tostring(err or "invalid")
-  local field = type(err) == "table" and err.field
+-- One "field: message" of the validator with XML names.
+local function one(name, cmd, field, msg)
   if type(field) ~= "string" or msg:sub(1, #field + 2) ~= field .. ": " then
     field = msg:match("^([%w_%.%[%]]+): ")
     if not field then return msg end
@@ -81,6 +78,23 @@ function M.validation(name, cmd, err)
     end))
   end
   return path .. ": " .. outside_quotes(msg:sub(#field + 3), xml_names)
+end
+
+--- errtext.validation(name, cmd, err) -> the validator's message for request
+--- `name` (decoded `cmd`) with XML element names instead of snake_case keys; every
+--- problem of err.problems (the validator lists them all) in the validator's order.
+function M.validation(name, cmd, err)
+  local problems = type(err) == "table" and err.problems
+  if type(problems) == "table" and #problems > 1 then
+    local parts = {}
+    for i, p in ipairs(problems) do
+      local text = tostring(p.field) .. ": " .. tostring(p.message)
+      parts[i] = one(name, cmd, p.field, text)
+    end
+    return #parts .. " problems: " .. table.concat(parts, "; ")
+  end
+  local msg = type(err) == "table" and (err.message or tostring(err)) or tostring(err or "invalid")
+  return one(name, cmd, type(err) == "table" and err.field, msg)
 end
 
 return M
