@@ -1,10 +1,13 @@
 /* Incremental OCI-P document framer: bytes in (any chunking), whole documents out.
  * A document ends at the close of its root element, not at a newline, so the
- * framer follows just enough XML structure to find that close: declaration and
- * processing instructions, comments, CDATA, quoted attribute values, self-closing
- * roots. DOCTYPE is refused (OCI-P never sends one). Whitespace and UTF-8 BOMs
- * between documents are dropped. Memory is bounded by the document limit plus
- * what the caller feeds ahead; total work is O(bytes). No Lua, no I/O. */
+ * framer follows just enough XML structure to find that close (the markup
+ * scanner, scan.h): declaration and processing instructions, comments, CDATA,
+ * quoted attribute values, self-closing roots. DOCTYPE is refused (OCI-P never
+ * sends one). Whitespace and UTF-8 BOMs between documents are dropped. The
+ * scanner's bounds (tag length, attributes per element, namespace declarations
+ * in scope) fail a hostile document as OCIP_FRAME_LIMIT while it arrives, before
+ * anything parses it. Memory is bounded by the document limit plus what the
+ * caller feeds ahead; total work is O(bytes). No Lua, no I/O. */
 #ifndef OCIP_FRAME_H
 #define OCIP_FRAME_H
 #include <stddef.h>
@@ -14,7 +17,7 @@
 typedef enum {
     OCIP_FRAME_MORE = 0,     /* no whole document yet: feed more */
     OCIP_FRAME_DOC = 1,      /* a whole document is ready */
-    OCIP_FRAME_LIMIT = -1,   /* document larger than the limit (sticky) */
+    OCIP_FRAME_LIMIT = -1,   /* document larger than the limit, or a scanner bound (sticky) */
     OCIP_FRAME_PROTOCOL = -2,/* not an XML document stream (sticky) */
     OCIP_FRAME_NOMEM = -3    /* allocation failed (sticky) */
 } ocip_frame_status;
