@@ -442,6 +442,18 @@ describe("decoder", function()
       assert.is_true(os.clock() - t0 < 2, "took " .. os.clock() - t0 .. " s")
     end)
 
+    it("decodes correctly after a document of 30,000 distinct names (its parser is replaced)", function()
+      local names = {}
+      for i = 1, 30000 do names[i] = ("<n%d>v</n%d>"):format(i, i) end
+      local user = fixture("user_get23v2.xml")
+      local before = assert(core.decode(user)).responses[1]
+      for _ = 1, 2 do
+        local r = assert(core.decode(doc1("UserGetRequest23V2", table.concat(names)))).responses[1]
+        assert.equal("v", r.n29999)
+        assert.same(before, assert(core.decode(user)).responses[1])
+      end
+    end)
+
     it("gives the same answer for any chunking around markup (cuts never split a tag)", function()
       local doc = fixture("user_get23v2.xml")
       local whole = assert(core.decode(doc))
