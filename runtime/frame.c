@@ -5,6 +5,8 @@
 #include "runtime/frame.h"
 #include "runtime/scan.h"
 
+#define KEEP_CAP ((size_t)1 << 20)
+
 struct ocip_framer {
     char *buf;
     size_t cap, start, pos, end; /* held bytes: [start, end); scanned up to pos */
@@ -36,10 +38,11 @@ static int fail(ocip_framer *f, int status, const char *why) {
     return status;
 }
 
-int ocip_framer_feed(ocip_framer *f, const void *data, size_t len) {
-    if (f->status) return f->status;
-    if (len == 0) return OCIP_FRAME_MORE;
-    if (f->end + len > f->cap && f->start > 0) { /* slide held bytes to the front */
+/* Makes room for `more` bytes: slides held bytes to the front when that helps, and
+ * shrinks a buffer a big document grew once it holds little. */
+static void compact(ocip_framer *f, size_t more) {
+    int shrink = f->cap > KEEP_CAP && f->end - f->start + more <= f->cap / 4;
+    if ((f->end + more > f->cap || shrink) && f->start > 0) {
         size_t held = f->end - f->start;
         memmove(f->buf, f->buf + f->start, held);
         f->pos -= f->start;
@@ -47,6 +50,18 @@ int ocip_framer_feed(ocip_framer *f, const void *data, size_t len) {
         f->end = held;
         f->start = 0;
     }
+    if (shrink) {
+        size_t cap = KEEP_CAP;
+        while (cap < f->end + more) cap *= 2;
+        char *nb = realloc(f->buf, cap);
+        if (nb) { f->buf = nb; f->cap = cap; }
+    }
+}
+
+int ocip_framer_feed(ocip_framer *f, const void *data, size_t len) {
+    if (f->status) return f->status;
+    if (len == 0) return OCIP_FRAME_MORE;
+    compact(f, len);
     if (f->end + len > f->cap) {
         if (len > (size_t)-1 / 2 - f->end) return fail(f, OCIP_FRAME_NOMEM, "out of memory");
         size_t cap = f->cap ? f->cap : 4096;
@@ -59,6 +74,10 @@ int ocip_framer_feed(ocip_framer *f, const void *data, size_t len) {
     memcpy(f->buf + f->end, data, len);
     f->end += len;
     return OCIP_FRAME_MORE;
+}
+
+void ocip_framer_release(ocip_framer *f) {
+    if (!f->ready) compact(f, 0);
 }
 
 static int scan(ocip_framer *f) {
@@ -106,6 +125,8 @@ int ocip_framer_next(ocip_framer *f, const char **doc, size_t *len) {
 }
 
 size_t ocip_framer_buffered(const ocip_framer *f) { return f->end - f->start; }
+
+size_t ocip_framer_capacity(const ocip_framer *f) { return f->cap; }
 
 int ocip_framer_partial(const ocip_framer *f) {
     return !ocip_scan_idle(&f->scan) && !f->ready;

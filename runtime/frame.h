@@ -39,8 +39,17 @@ int ocip_framer_ready(ocip_framer *f);
  * framer's buffer: valid until the next feed or free. Otherwise like ready(). */
 int ocip_framer_next(ocip_framer *f, const char **doc, size_t *len);
 
+/* The caller is done with the document next() returned (its pointer goes stale):
+ * a buffer a big document grew shrinks back now rather than at the next feed. */
+void ocip_framer_release(ocip_framer *f);
+
 /* Bytes held (partial document plus anything fed ahead of it). */
 size_t ocip_framer_buffered(const ocip_framer *f);
+
+/* Bytes allocated for the buffer. It grows with a big document and shrinks back
+ * (to 1 MiB) on a later feed once it holds little, so a connection that received
+ * one big answer does not keep its size. */
+size_t ocip_framer_capacity(const ocip_framer *f);
 
 /* True when some bytes of a not yet complete document are held (for EOF reports). */
 int ocip_framer_partial(const ocip_framer *f);

@@ -35,6 +35,48 @@ function M.user_list(rows, session_id, echo)
   return table.concat(parts)
 end
 
+--- user_table_pieces(rows, counter) -> pieces for spec.support.oci_peer: the userTable
+--- element of a UserGetListInSystemResponse, rows generated and written in ~1 MB
+--- batches (the server never holds the whole answer). counter.bytes (if given) adds up
+--- the bytes written.
+function M.user_table_pieces(rows, counter)
+  local heads = {}
+  for i, h in ipairs(M.USER_HEADINGS) do heads[i] = "<colHeading>" .. h .. "</colHeading>" end
+  local function add(n) if counter then counter.bytes = (counter.bytes or 0) + n end end
+  local head = "<userTable>" .. table.concat(heads)
+  return {
+    function(conn)
+      add(#head)
+      if not (conn:write(head) and conn:flush()) then return false end
+      for first = 1, rows, 3000 do
+        local batch = {}
+        for i = first, math.min(rows, first + 2999) do batch[#batch + 1] = row(i) end
+        local s = table.concat(batch)
+        add(#s)
+        if not (conn:write(s) and conn:flush()) then return false end
+      end
+      return true
+    end,
+    "</userTable>",
+  }
+end
+
+--- filler(bytes, piece) -> a piece for spec.support.oci_peer writing `bytes` bytes of
+--- character data in `piece`-byte writes (default 256 KiB), one string reused.
+function M.filler(bytes, piece)
+  piece = piece or 256 * 1024
+  local chunk = ("x"):rep(piece)
+  return function(conn)
+    local left = bytes
+    while left > 0 do
+      local s = left >= piece and chunk or chunk:sub(1, left)
+      if not (conn:write(s) and conn:flush()) then return false end
+      left = left - #s
+    end
+    return true
+  end
+end
+
 --- check_user_row(r, i): asserts the decoded record r is row i of user_list.
 function M.check_user_row(r, i)
   assert.equal(M.user_id(i), r.user_id)
