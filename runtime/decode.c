@@ -91,8 +91,7 @@ static void drop_big(buf *b) {
     b->cap = 0;
 }
 
-int ocip_dec_reset(ocip_dec *d, void *ud) {
-    /* memory a big or hostile document grew is not kept for the next one */
+void ocip_dec_trim(ocip_dec *d) {
     drop_big(&d->text);
     drop_big(&d->keys);
     drop_big(&d->hkeys);
@@ -101,7 +100,14 @@ int ocip_dec_reset(ocip_dec *d, void *ud) {
         xmlFreeParserCtxt(d->ctxt);
         memset(d->lookup, 0, sizeof d->lookup); /* keyed by the old dictionary's names */
         d->ctxt = xmlCreatePushParserCtxt(&d->sax, d, NULL, 0, NULL);
+    } else if (d->ctxt && d->big_input) {
+        xmlCtxtReset(d->ctxt); /* frees the input buffer a big piece grew */
     }
+    d->big_input = 0;
+}
+
+int ocip_dec_reset(ocip_dec *d, void *ud) {
+    ocip_dec_trim(d); /* memory a big or hostile document grew is not kept for the next one */
     ocip_scan_init(&d->guard);
     d->hold.len = 0;
     d->ud = ud;
@@ -138,6 +144,7 @@ static int start(ocip_dec *d) {
 static int push(ocip_dec *d, const char *p, size_t n, int terminate) {
     while (d->status == OCIP_DEC_OK && (n > 0 || terminate)) {
         int step = n > (1u << 30) ? 1 << 30 : (int)n;
+        if ((size_t)step > KEEP_BUF) d->big_input = 1;
         xmlParseChunk(d->ctxt, p, step, terminate && (size_t)step == n);
         if (!d->ctxt->wellFormed && d->status == OCIP_DEC_OK)
             dec_fail(d, OCIP_DEC_PROTOCOL, "malformed XML%s", NULL);

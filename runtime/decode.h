@@ -96,6 +96,11 @@ void ocip_dec_free(ocip_dec *d);
 /* Starts over for a new document with the same sink, ud and options (reuses buffers). */
 int ocip_dec_reset(ocip_dec *d, void *ud);
 
+/* Frees what the last document grew (buffers over 1 MiB, libxml2's input buffer, a
+ * name dictionary of over 20,000 names); the decoder stays as it is otherwise. Call
+ * it between documents; reset does. */
+void ocip_dec_trim(ocip_dec *d);
+
 /* Feeds bytes (any chunking, 1 byte included). Returns OCIP_DEC_OK or a sticky error. */
 int ocip_dec_feed(ocip_dec *d, const char *chunk, size_t len);
 

@@ -69,6 +69,7 @@ struct ocip_dec {
     ocip_scan guard;         /* runs over every byte before libxml2 does (scan.h bounds) */
     buf hold;                /* bytes after the last safe cut, waiting for the next feed */
     int started;             /* parser got its first bytes for this document */
+    int big_input;           /* a piece over KEEP_BUF went to libxml2 (its buffer grew) */
     char pre[4];             /* first bytes, held back for BOM/encoding detection */
     size_t npre;
     size_t total;            /* bytes fed for this document */
