@@ -19,7 +19,7 @@
 #include "runtime/decode_private.h"
 
 #define MAX_DEPTH_CAP 4096u
-#define PIECE ((size_t)64 * 1024)       /* bytes handed to libxml2 at a time, at least */
+#define PIECE ((size_t)64 * 1024)       /* default bytes handed to libxml2 at a time, at least */
 #define KEEP_BUF ((size_t)1 << 20)      /* buffers bigger than this are freed between documents */
 #define KEEP_DICT 20000u                /* names interned by the parser; more: a new parser */
 
@@ -60,6 +60,7 @@ ocip_dec *ocip_dec_new(const ocip_catalog *cat, const ocip_dec_sink *sink, void 
     d->max_size = opts && opts->max_size ? opts->max_size : OCIP_DEC_DEFAULT_MAX_SIZE;
     d->max_depth = opts && opts->max_depth ? opts->max_depth : OCIP_DEC_DEFAULT_MAX_DEPTH;
     if (d->max_depth > MAX_DEPTH_CAP) d->max_depth = MAX_DEPTH_CAP;
+    d->piece = opts && opts->piece ? opts->piece : PIECE;
     d->table_type = ocip_cat_find(cat, "OCITable");
     d->any_type = ocip_cat_find(cat, "xs:anyType");
     ocip_scan_init(&d->guard);
@@ -193,7 +194,7 @@ int ocip_dec_feed(ocip_dec *d, const char *chunk, size_t len) {
     d->total += len;
     size_t pos = 0, from = 0; /* chunk[from, pos): scanned, not handed over yet */
     while (pos < len) {
-        size_t n = len - pos > PIECE ? PIECE : len - pos, used, cut;
+        size_t n = len - pos > d->piece ? d->piece : len - pos, used, cut;
         int st = ocip_scan_run(&d->guard, chunk + pos, n, &used, &cut);
         if (st == OCIP_SCAN_LIMIT || st == OCIP_SCAN_PROTOCOL) {
             dec_fail(d, st == OCIP_SCAN_LIMIT ? OCIP_DEC_LIMIT : OCIP_DEC_PROTOCOL, "%s",

@@ -84,6 +84,8 @@ typedef struct {
     unsigned max_depth;    /* element nesting; 0 = OCIP_DEC_DEFAULT_MAX_DEPTH */
     const char *encoding;  /* NULL: per BOM/declaration; else forced (declaration ignored),
                               e.g. "UTF-8" for a document unescaped from a SOAP envelope */
+    size_t piece;          /* bytes handed to libxml2 at a time (at least, up to a cut
+                              between markup); 0 = 64 KiB. Tests and fuzzing use small ones */
 } ocip_dec_opts;
 
 typedef struct ocip_dec ocip_dec;

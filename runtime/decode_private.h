@@ -60,6 +60,7 @@ struct ocip_dec {
     void *ud;
     size_t max_size;
     unsigned max_depth;
+    size_t piece;            /* bytes scanned before handing what is whole to libxml2 */
     char *encoding;          /* forced encoding needing conversion, or NULL */
     int force_utf8;          /* forced UTF-8: parse natively, ignore the declaration */
     int ascii;               /* this document is known to be 7-bit: same in any declared
