@@ -17,6 +17,10 @@ enum {
     S_ETAG
 };
 
+/* The error sentences below spell the bounds out. */
+_Static_assert(OCIP_SCAN_MAX_ATTRS == 64 && OCIP_SCAN_MAX_NS == 64 && OCIP_SCAN_MAX_TAG == 65536,
+               "update the error sentences in scan.c");
+
 void ocip_scan_init(ocip_scan *s) {
     memset(s, 0, sizeof *s);
     s->state = S_IDLE;

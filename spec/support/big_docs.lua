@@ -96,13 +96,18 @@ function M.attributes(n, session_id)
     .. '/></command></BroadsoftDocument>\n'
 end
 
---- rss_kib() -> this process's resident set size in KiB (Linux), or nil.
-function M.rss_kib()
+local function status_kib(field)
   local f = io.open("/proc/self/status", "r")
   if not f then return nil end
   local s = f:read("a")
   f:close()
-  return tonumber(s:match("VmRSS:%s*(%d+)"))
+  return tonumber(s:match(field .. ":%s*(%d+)"))
 end
+
+--- rss_kib() -> this process's resident set size in KiB (Linux), or nil.
+function M.rss_kib() return status_kib("VmRSS") end
+
+--- peak_rss_kib() -> the highest resident set size this process had, in KiB, or nil.
+function M.peak_rss_kib() return status_kib("VmHWM") end
 
 return M
