@@ -247,7 +247,7 @@ int net_try_read(lua_State *L, net_conn *c) {
             net_update_reading(c);
             return 1;
         }
-        if (st == OCIP_FRAME_LIMIT) return ocip_fail(L, "limit", "%s (max_document)", ocip_framer_error(c->fr));
+        if (st == OCIP_FRAME_LIMIT) return ocip_fail(L, "limit", "%s", ocip_framer_error(c->fr));
         if (st == OCIP_FRAME_NOMEM) return ocip_fail(L, "limit", "out of memory buffering a document");
         if (st < 0) return ocip_fail(L, "protocol", "%s", ocip_framer_error(c->fr));
     }

@@ -190,6 +190,17 @@ describe("core.tcp_connect / tcp_listen", function()
     end)
   end)
 
+  it("fails an element with more than 64 attributes with kind limit while it arrives", function()
+    with_pair(10, nil, nil, function(c, s)
+      local attrs = {}
+      for i = 1, 300000 do attrs[i] = ('a%d="x"'):format(i) end
+      assert(s:write(DOC .. "<BroadsoftDocument><x " .. table.concat(attrs, " ") .. "/></BroadsoftDocument>"))
+      assert.equal(DOC, c:read())
+      local err = fails("limit", c:read())
+      assert.equal("element with more than 64 attributes", err.message)
+    end)
+  end)
+
   it("fails garbage with kind protocol", function()
     with_pair(10, nil, nil, function(c, s)
       assert(s:write("HTTP/1.1 400 Bad Request\r\n\r\n"))
