@@ -84,9 +84,9 @@ sanitize:
 
 # Every C test and spec under valgrind memcheck (~4 min); any error or definite leak
 # fails. Left out: specs whose wall-clock bounds cannot hold at valgrind's 20-50x
-# slowdown — the client's 1-byte split-writes fault spec (2 s command timeouts) and two
-# guards against quadratic time (log redaction, REPL completion); `make test` and
-# `make sanitize` run them.
+# slowdown — the client's 1-byte split-writes fault spec (2 s command timeouts) and the
+# guards against quadratic time (log redaction, REPL completion, huge and hostile
+# documents: names with "in linear time"); `make test` and `make sanitize` run them.
 VALGRIND    ?= valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99
 VG_SKIP     := --filter-out=1%-byte.split.writes --filter-out=in.linear.time --filter-out=by.bisection
 valgrind: all $(CTEST_BIN)

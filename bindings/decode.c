@@ -387,6 +387,7 @@ static int fail_doc(lua_State *L, decoder *d, int st) {
     d->state = 2;
     d->err_kind = st;
     snprintf(d->msg, sizeof d->msg, "%s", ocip_dec_message(d->dec));
+    ocip_dec_trim(d->dec); /* what a big document grew is not kept by an idle decoder */
     if (d->sink.base) lua_settop(L, d->sink.base - 1);
     if (st == OCIP_DEC_NOMEM) return luaL_error(L, "ocip.decode: out of memory");
     return ocip_fail(L, KINDS[st], "OCI-P decode: %s", d->msg);
@@ -416,6 +417,7 @@ static int l_decode(lua_State *L) {
     d->state = 3;
     int st = ocip_dec_whole(d->dec, doc, len);
     if (st != OCIP_DEC_OK) return fail_doc(L, d, st);
+    ocip_dec_trim(d->dec);
     lua_settop(L, d->sink.base);
     d->sink.base = 0;
     d->state = 1;
@@ -489,6 +491,7 @@ static int l_finish(lua_State *L) {
     d->state = 3;
     int st = ocip_dec_finish(d->dec);
     if (st != OCIP_DEC_OK) return fail_doc(L, d, st);
+    ocip_dec_trim(d->dec);
     lua_settop(L, d->sink.base);
     d->sink.base = 0;
     d->state = 1;

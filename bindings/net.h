@@ -24,7 +24,10 @@ typedef struct { char *p; size_t len, cap; } net_bytes;
 
 /* Memory is reference counted: the owner (connect operation, server queue or Lua
  * userdata), every open uv handle, every uv request in flight and every pending
- * wait hold one reference; the last conn_unref frees. */
+ * wait hold one reference; the last conn_unref frees the struct. What can be big
+ * (read buffer, framer, raw input, TLS engine) is freed by net_conn_close already:
+ * a closed connection whose userdata waits for the garbage collector holds only
+ * the struct. After a close, fr, in, tls, ctx and rbuf are NULL/empty. */
 struct net_conn {
     uv_loop_t *uv;
     uv_tcp_t *tcp;              /* heap; freed by its close callback */
@@ -52,7 +55,8 @@ struct net_conn {
     net_conn *srv_next;
     int ready;                  /* accepted conn: handshake done, can be taken */
     ocip_closer closer;         /* registered while a close drains queued writes */
-    char rbuf[NET_READ_CHUNK];
+    int was_tls;                /* tls was set before the close released it */
+    char *rbuf;                 /* NET_READ_CHUNK bytes for libuv reads, made on first read */
 };
 
 net_conn *net_conn_new(uv_loop_t *uv, int raw, size_t max_document, size_t max_queue);

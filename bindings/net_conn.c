@@ -117,7 +117,7 @@ static int l_peer(lua_State *L) {
 static int l_tostring(lua_State *L) {
     conn_ud *u = luaL_checkudata(L, 1, OCIP_CONN_MT);
     if (!u->c) lua_pushliteral(L, "ocip.conn (finalised)");
-    else lua_pushfstring(L, "ocip.conn %s%s%s", u->c->peer, u->c->tls ? " tls" : "",
+    else lua_pushfstring(L, "ocip.conn %s%s%s", u->c->peer, u->c->tls || u->c->was_tls ? " tls" : "",
                          u->c->state == C_CLOSED ? " (closed)" : "");
     return 1;
 }

@@ -40,14 +40,26 @@ net_conn *net_conn_new(uv_loop_t *uv, int raw, size_t max_document, size_t max_q
     return c;
 }
 
+/* Frees what only an open connection needs; called at close and at the last unref. */
+static void release_buffers(net_conn *c) {
+    ocip_framer_free(c->fr);
+    c->fr = NULL;
+    free(c->in.p);
+    memset(&c->in, 0, sizeof c->in);
+    if (c->tls) c->was_tls = 1;
+    ocip_tls_free(c->tls);
+    c->tls = NULL;
+    ocip_tls_ctx_free(c->ctx);
+    c->ctx = NULL;
+    free(c->rbuf);
+    c->rbuf = NULL;
+}
+
 void net_conn_unref(net_conn *c) {
     if (--c->refs > 0) return;
     ocip_loop_closer_remove(c->uv, &c->closer);
     if (c->ai) uv_freeaddrinfo(c->ai);
-    ocip_framer_free(c->fr);
-    free(c->in.p);
-    ocip_tls_free(c->tls);
-    ocip_tls_ctx_free(c->ctx);
+    release_buffers(c);
     free(c);
 }
 
@@ -178,7 +190,9 @@ void net_flush_tls(net_conn *c) {
 
 /* ---- reading ------------------------------------------------------------- */
 
-static size_t buffered(const net_conn *c) { return c->raw ? c->in.len : ocip_framer_buffered(c->fr); }
+static size_t buffered(const net_conn *c) {
+    return c->raw ? c->in.len : c->fr ? ocip_framer_buffered(c->fr) : 0;
+}
 
 /* Something for a reader: an item, an error, EOF or a local close. */
 static int readable(net_conn *c) {
@@ -189,7 +203,9 @@ static int readable(net_conn *c) {
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
     (void)hint;
     net_conn *c = h->data;
-    *buf = uv_buf_init(c->rbuf, sizeof c->rbuf);
+    if (!c->rbuf && c->state != C_CLOSED) c->rbuf = malloc(NET_READ_CHUNK);
+    /* no buffer: libuv reports UV_ENOBUFS to on_read, which fails the connection */
+    *buf = c->rbuf ? uv_buf_init(c->rbuf, NET_READ_CHUNK) : uv_buf_init(NULL, 0);
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
@@ -227,10 +243,11 @@ int net_try_read(lua_State *L, net_conn *c) {
         int st = ocip_framer_next(c->fr, &doc, &len);
         if (st == OCIP_FRAME_DOC) {
             lua_pushlstring(L, doc, len);
+            ocip_framer_release(c->fr); /* a big document's buffer is not kept while Lua decodes it */
             net_update_reading(c);
             return 1;
         }
-        if (st == OCIP_FRAME_LIMIT) return ocip_fail(L, "limit", "%s (max_document)", ocip_framer_error(c->fr));
+        if (st == OCIP_FRAME_LIMIT) return ocip_fail(L, "limit", "%s", ocip_framer_error(c->fr));
         if (st == OCIP_FRAME_NOMEM) return ocip_fail(L, "limit", "out of memory buffering a document");
         if (st < 0) return ocip_fail(L, "protocol", "%s", ocip_framer_error(c->fr));
     }
@@ -286,6 +303,7 @@ static int append_in(net_conn *c, const char *p, size_t n) {
 }
 
 static void deliver(net_conn *c, const char *p, size_t n) {
+    if (c->state == C_CLOSED) return; /* its buffers are gone; nobody reads any more */
     if (c->raw) {
         if (append_in(c, p, n) < 0) net_set_error(c, "limit", "out of memory buffering input");
     } else {
@@ -457,6 +475,7 @@ void net_conn_close(net_conn *c) {
         ocip_tls_shutdown(c->tls);
         net_flush_tls(c);
     }
+    release_buffers(c); /* close_notify (if any) is queued with the writes already */
     if (c->tcp && c->queued > 0) { /* let queued writes drain, within a grace period */
         if (first) start_timer(c, CLOSE_GRACE_MS / 1000.0, on_deadline, 0);
         c->closer.fn = teardown_draining;

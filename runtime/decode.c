@@ -1,7 +1,17 @@
 /* The streaming decoder's lifecycle: a libxml2 push parser whose SAX2 callbacks
  * (decode_sax.c) report to the sink; bytes are fed in any chunking, bounded in
  * size. The parser context, frame stack and buffers are reused from document to
- * document. */
+ * document (big ones are dropped between documents).
+ *
+ * Linear time: every byte first goes through the markup scanner (scan.h), which
+ * refuses what libxml2 would parse in superlinear time (huge start tags, many
+ * attributes), and libxml2 gets the bytes in pieces of about PIECE bytes that end
+ * between two pieces of markup. libxml2's push parser rescans an unfinished
+ * construct on every chunk it is given; a piece never leaves one unfinished, so
+ * nothing is rescanned, and its buffer stays near PIECE bytes instead of holding
+ * a copy of the whole document. XML_PARSE_HUGE lifts libxml2's own 10 MB limits
+ * (lookup, text, names), which would refuse valid answers: the bounds that hold
+ * are ours (max_size, max_depth, the scanner's). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +19,9 @@
 #include "runtime/decode_private.h"
 
 #define MAX_DEPTH_CAP 4096u
+#define PIECE ((size_t)64 * 1024)       /* default bytes handed to libxml2 at a time, at least */
+#define KEEP_BUF ((size_t)1 << 20)      /* buffers bigger than this are freed between documents */
+#define KEEP_DICT 20000u                /* names interned by the parser; more: a new parser */
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -47,8 +60,10 @@ ocip_dec *ocip_dec_new(const ocip_catalog *cat, const ocip_dec_sink *sink, void 
     d->max_size = opts && opts->max_size ? opts->max_size : OCIP_DEC_DEFAULT_MAX_SIZE;
     d->max_depth = opts && opts->max_depth ? opts->max_depth : OCIP_DEC_DEFAULT_MAX_DEPTH;
     if (d->max_depth > MAX_DEPTH_CAP) d->max_depth = MAX_DEPTH_CAP;
+    d->piece = opts && opts->piece ? opts->piece : PIECE;
     d->table_type = ocip_cat_find(cat, "OCITable");
     d->any_type = ocip_cat_find(cat, "xs:anyType");
+    ocip_scan_init(&d->guard);
     xmlInitParser();
     if (opts && opts->encoding && dec_force_encoding(d, opts->encoding) != 0) { free(d); return NULL; }
     d->frames = calloc(d->max_depth + 1, sizeof *d->frames);
@@ -65,17 +80,44 @@ void ocip_dec_free(ocip_dec *d) {
     free(d->text.p);
     free(d->keys.p);
     free(d->hkeys.p);
+    free(d->hold.p);
     free(d->encoding);
     free(d);
 }
 
+static void drop_big(buf *b) {
+    if (b->cap <= KEEP_BUF) return;
+    free(b->p);
+    b->p = NULL;
+    b->cap = 0;
+}
+
+void ocip_dec_trim(ocip_dec *d) {
+    drop_big(&d->text);
+    drop_big(&d->keys);
+    drop_big(&d->hkeys);
+    drop_big(&d->hold);
+    if (d->ctxt && d->ctxt->dict && xmlDictSize(d->ctxt->dict) > (int)KEEP_DICT) {
+        xmlFreeParserCtxt(d->ctxt);
+        memset(d->lookup, 0, sizeof d->lookup); /* keyed by the old dictionary's names */
+        d->ctxt = xmlCreatePushParserCtxt(&d->sax, d, NULL, 0, NULL);
+    } else if (d->ctxt && d->big_input) {
+        xmlCtxtReset(d->ctxt); /* frees the input buffer a big piece grew */
+    }
+    d->big_input = 0;
+}
+
 int ocip_dec_reset(ocip_dec *d, void *ud) {
+    ocip_dec_trim(d); /* memory a big or hostile document grew is not kept for the next one */
+    ocip_scan_init(&d->guard);
+    d->hold.len = 0;
     d->ud = ud;
     d->started = 0;
     d->npre = 0;
     d->total = 0;
     d->status = OCIP_DEC_OK;
     d->saw_root = d->root_done = 0;
+    d->diagnostics = 0;
     d->depth = 0;
     d->text.len = d->keys.len = d->hkeys.len = 0;
     d->nheadings = 0;
@@ -96,13 +138,14 @@ static int start(ocip_dec *d) {
     d->ctxt->userData = d;
     int ignore = d->encoding || d->force_utf8 || d->ascii;
     d->ctxt->options &= ~XML_PARSE_IGNORE_ENC; /* options survive resets; this one must not */
-    xmlCtxtUseOptions(d->ctxt, XML_PARSE_NONET | (ignore ? XML_PARSE_IGNORE_ENC : 0));
+    xmlCtxtUseOptions(d->ctxt, XML_PARSE_NONET | XML_PARSE_HUGE | (ignore ? XML_PARSE_IGNORE_ENC : 0));
     return 0;
 }
 
 static int push(ocip_dec *d, const char *p, size_t n, int terminate) {
     while (d->status == OCIP_DEC_OK && (n > 0 || terminate)) {
         int step = n > (1u << 30) ? 1 << 30 : (int)n;
+        if ((size_t)step > KEEP_BUF) d->big_input = 1;
         xmlParseChunk(d->ctxt, p, step, terminate && (size_t)step == n);
         if (!d->ctxt->wellFormed && d->status == OCIP_DEC_OK)
             dec_fail(d, OCIP_DEC_PROTOCOL, "malformed XML%s", NULL);
@@ -111,6 +154,33 @@ static int push(ocip_dec *d, const char *p, size_t n, int terminate) {
         if (n == 0) break;
     }
     return d->status;
+}
+
+/* Hands bytes to libxml2, the first four held back until they are all there. */
+static int emit(ocip_dec *d, const char *p, size_t n) {
+    if (!d->started) {
+        size_t take = sizeof d->pre - d->npre;
+        if (take > n) take = n;
+        memcpy(d->pre + d->npre, p, take);
+        d->npre += take;
+        p += take;
+        n -= take;
+        if (d->npre < sizeof d->pre) return OCIP_DEC_OK;
+        if (start(d) != 0) return d->status;
+    }
+    return n ? push(d, p, n, 0) : d->status;
+}
+
+/* Hands over a piece ending at a safe cut, after what an earlier feed held back. */
+static int emit_piece(ocip_dec *d, const char *p, size_t n) {
+    if (!d->hold.len) return emit(d, p, n);
+    if (dec_buf_add(&d->hold, p, n) != 0) {
+        dec_fail(d, OCIP_DEC_NOMEM, "out of memory%s", NULL);
+        return d->status;
+    }
+    int st = emit(d, d->hold.p, d->hold.len);
+    d->hold.len = 0;
+    return st;
 }
 
 int ocip_dec_feed(ocip_dec *d, const char *chunk, size_t len) {
@@ -122,21 +192,31 @@ int ocip_dec_feed(ocip_dec *d, const char *chunk, size_t len) {
         return d->status;
     }
     d->total += len;
-    if (!d->started) {
-        size_t take = sizeof d->pre - d->npre;
-        if (take > len) take = len;
-        memcpy(d->pre + d->npre, chunk, take);
-        d->npre += take;
-        chunk += take;
-        len -= take;
-        if (d->npre < sizeof d->pre) return OCIP_DEC_OK;
-        if (start(d) != 0) return d->status;
+    size_t pos = 0, from = 0; /* chunk[from, pos): scanned, not handed over yet */
+    while (pos < len) {
+        size_t n = len - pos > d->piece ? d->piece : len - pos, used, cut;
+        int st = ocip_scan_run(&d->guard, chunk + pos, n, &used, &cut);
+        if (st == OCIP_SCAN_LIMIT || st == OCIP_SCAN_PROTOCOL) {
+            dec_fail(d, st == OCIP_SCAN_LIMIT ? OCIP_DEC_LIMIT : OCIP_DEC_PROTOCOL, "%s",
+                     ocip_scan_error(&d->guard));
+            return d->status;
+        }
+        if (cut && emit_piece(d, chunk + from, pos + cut - from) != OCIP_DEC_OK) return d->status;
+        if (cut) from = pos + cut;
+        pos += used;
     }
-    return len ? push(d, chunk, len, 0) : d->status;
+    if (from < len && dec_buf_add(&d->hold, chunk + from, len - from) != 0)
+        dec_fail(d, OCIP_DEC_NOMEM, "out of memory%s", NULL);
+    return d->status;
 }
 
 int ocip_dec_finish(ocip_dec *d) {
     if (d->status != OCIP_DEC_OK) return d->status;
+    if (d->hold.len) {
+        emit(d, d->hold.p, d->hold.len);
+        d->hold.len = 0;
+        if (d->status != OCIP_DEC_OK) return d->status;
+    }
     if (!d->started && start(d) != 0) return d->status;
     push(d, NULL, 0, 1);
     if (d->status == OCIP_DEC_OK && (!d->saw_root || !d->root_done))

@@ -84,6 +84,8 @@ typedef struct {
     unsigned max_depth;    /* element nesting; 0 = OCIP_DEC_DEFAULT_MAX_DEPTH */
     const char *encoding;  /* NULL: per BOM/declaration; else forced (declaration ignored),
                               e.g. "UTF-8" for a document unescaped from a SOAP envelope */
+    size_t piece;          /* bytes handed to libxml2 at a time (at least, up to a cut
+                              between markup); 0 = 64 KiB. Tests and fuzzing use small ones */
 } ocip_dec_opts;
 
 typedef struct ocip_dec ocip_dec;
@@ -95,6 +97,11 @@ void ocip_dec_free(ocip_dec *d);
 
 /* Starts over for a new document with the same sink, ud and options (reuses buffers). */
 int ocip_dec_reset(ocip_dec *d, void *ud);
+
+/* Frees what the last document grew (buffers over 1 MiB, libxml2's input buffer, a
+ * name dictionary of over 20,000 names); the decoder stays as it is otherwise. Call
+ * it between documents; reset does. */
+void ocip_dec_trim(ocip_dec *d);
 
 /* Feeds bytes (any chunking, 1 byte included). Returns OCIP_DEC_OK or a sticky error. */
 int ocip_dec_feed(ocip_dec *d, const char *chunk, size_t len);

@@ -5,6 +5,7 @@
 #define OCIP_RUNTIME_DECODE_PRIVATE_H
 #include <libxml/parser.h>
 #include "runtime/decode.h"
+#include "runtime/scan.h"
 
 #define KEY_MAX 256
 
@@ -59,18 +60,23 @@ struct ocip_dec {
     void *ud;
     size_t max_size;
     unsigned max_depth;
+    size_t piece;            /* bytes scanned before handing what is whole to libxml2 */
     char *encoding;          /* forced encoding needing conversion, or NULL */
     int force_utf8;          /* forced UTF-8: parse natively, ignore the declaration */
     int ascii;               /* this document is known to be 7-bit: same in any declared
                                 ASCII-compatible encoding, so parse it natively too */
     xmlSAXHandler sax;
     xmlParserCtxtPtr ctxt;
+    ocip_scan guard;         /* runs over every byte before libxml2 does (scan.h bounds) */
+    buf hold;                /* bytes after the last safe cut, waiting for the next feed */
     int started;             /* parser got its first bytes for this document */
+    int big_input;           /* a piece over KEEP_BUF went to libxml2 (its buffer grew) */
     char pre[4];             /* first bytes, held back for BOM/encoding detection */
     size_t npre;
     size_t total;            /* bytes fed for this document */
     int status;              /* sticky ocip_dec_status */
     int saw_root, root_done;
+    unsigned diagnostics;    /* non-fatal libxml2 errors and warnings in this document */
     unsigned depth;          /* frames in use */
     frame *frames;           /* max_depth + 1 */
     buf text;                /* text of the current leaf */

@@ -412,9 +412,19 @@ static xmlEntityPtr on_get_entity(void *ctx, const xmlChar *name) {
     return NULL;
 }
 
+/* Non-fatal diagnostics tolerated per document. Real traffic has a few (an
+ * undeclared prefix); each one costs libxml2 a formatted message and several
+ * allocations, so a document made of them is refused instead of ground through. */
+#define DIAG_MAX 1000u
+
 static void on_error(void *ctx, xmlErrorPtr err) {
     ocip_dec *d = ctx;
-    if (!err || err->level < XML_ERR_FATAL) return; /* namespace errors etc.: tolerated */
+    if (!err) return;
+    if (err->level < XML_ERR_FATAL) { /* namespace errors etc.: tolerated, up to a point */
+        if (++d->diagnostics > DIAG_MAX)
+            dec_fail(d, OCIP_DEC_LIMIT, "more than 1000 XML namespace errors or warnings%s", NULL);
+        return;
+    }
     char m[200];
     snprintf(m, sizeof m, "line %d: %s", err->line, err->message ? err->message : "?");
     size_t n = strlen(m);

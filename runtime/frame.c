@@ -1,31 +1,19 @@
-/* OCI-P framer: a byte-level state machine over a growable buffer. Scanning is
+/* OCI-P framer: the markup scanner (scan.h) over a growable buffer. Scanning is
  * resumable (the state survives between feeds), so each byte is looked at once. */
 #include <stdlib.h>
 #include <string.h>
 #include "runtime/frame.h"
+#include "runtime/scan.h"
 
-enum {
-    S_IDLE,       /* between documents: whitespace / BOM / '<' */
-    S_BOM1, S_BOM2,
-    S_PROLOG,     /* inside a document, before the root element */
-    S_TEXT,       /* inside the root element: character data */
-    S_LT,         /* just after '<' */
-    S_PI,         /* <? ... ?> */
-    S_BANG,       /* just after "<!" */
-    S_COMMENT_OPEN, S_COMMENT,
-    S_CDATA_OPEN, S_CDATA,
-    S_STAG, S_DQ, S_SQ, /* start tag, and its quoted attribute values */
-    S_ETAG
-};
+#define KEEP_CAP ((size_t)1 << 20)
 
 struct ocip_framer {
     char *buf;
     size_t cap, start, pos, end; /* held bytes: [start, end); scanned up to pos */
     size_t doc_start;            /* first byte of the current document */
     size_t max;
-    size_t depth;                /* open elements */
-    unsigned count;              /* dashes / brackets / match index, per state */
-    int state, slash, ready, status;
+    ocip_scan scan;
+    int ready, status;
     const char *error;
 };
 
@@ -33,7 +21,7 @@ ocip_framer *ocip_framer_new(size_t max_document) {
     ocip_framer *f = calloc(1, sizeof *f);
     if (!f) return NULL;
     f->max = max_document ? max_document : OCIP_FRAME_DEFAULT_MAX;
-    f->state = S_IDLE;
+    ocip_scan_init(&f->scan);
     f->error = "";
     return f;
 }
@@ -50,10 +38,11 @@ static int fail(ocip_framer *f, int status, const char *why) {
     return status;
 }
 
-int ocip_framer_feed(ocip_framer *f, const void *data, size_t len) {
-    if (f->status) return f->status;
-    if (len == 0) return OCIP_FRAME_MORE;
-    if (f->end + len > f->cap && f->start > 0) { /* slide held bytes to the front */
+/* Makes room for `more` bytes: slides held bytes to the front when that helps, and
+ * shrinks a buffer a big document grew once it holds little. */
+static void compact(ocip_framer *f, size_t more) {
+    int shrink = f->cap > KEEP_CAP && f->end - f->start + more <= f->cap / 4;
+    if ((f->end + more > f->cap || shrink) && f->start > 0) {
         size_t held = f->end - f->start;
         memmove(f->buf, f->buf + f->start, held);
         f->pos -= f->start;
@@ -61,6 +50,18 @@ int ocip_framer_feed(ocip_framer *f, const void *data, size_t len) {
         f->end = held;
         f->start = 0;
     }
+    if (shrink) {
+        size_t cap = KEEP_CAP;
+        while (cap < f->end + more) cap *= 2;
+        char *nb = realloc(f->buf, cap);
+        if (nb) { f->buf = nb; f->cap = cap; }
+    }
+}
+
+int ocip_framer_feed(ocip_framer *f, const void *data, size_t len) {
+    if (f->status) return f->status;
+    if (len == 0) return OCIP_FRAME_MORE;
+    compact(f, len);
     if (f->end + len > f->cap) {
         if (len > (size_t)-1 / 2 - f->end) return fail(f, OCIP_FRAME_NOMEM, "out of memory");
         size_t cap = f->cap ? f->cap : 4096;
@@ -75,139 +76,40 @@ int ocip_framer_feed(ocip_framer *f, const void *data, size_t len) {
     return OCIP_FRAME_MORE;
 }
 
-static int is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-static int is_name_start(unsigned char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c == ':' || c >= 0x80;
+void ocip_framer_release(ocip_framer *f) {
+    if (!f->ready) compact(f, 0);
 }
 
-/* After a PI or comment: back to the prolog or to element content. */
-static int after_markup(const ocip_framer *f) { return f->depth ? S_TEXT : S_PROLOG; }
-
 static int scan(ocip_framer *f) {
-    static const char cdata[] = "CDATA[";
     if (f->status) return f->status;
     if (f->ready) return OCIP_FRAME_DOC;
-    const unsigned char *b = (const unsigned char *)f->buf;
-    size_t pos = f->pos, end = f->end;
-    while (pos < end) {
-        if (f->state == S_IDLE) {
-            unsigned char c = b[pos];
-            if (is_space(c)) { f->start = ++pos; continue; }
-            if (c == 0xEF) { f->state = S_BOM1; f->start = ++pos; continue; }
-            if (c != '<') { f->pos = pos; return fail(f, OCIP_FRAME_PROTOCOL, "garbage where an XML document should start"); }
-            f->doc_start = pos++;
-            f->depth = 0;
-            f->state = S_LT;
-            continue;
+    while (f->pos < f->end) {
+        size_t n = f->end - f->pos, used;
+        int idle = ocip_scan_idle(&f->scan);
+        if (!idle) { /* inside a document: enforce the size limit before looking further */
+            size_t limit_end = f->doc_start + f->max;
+            if (f->pos >= limit_end)
+                return fail(f, OCIP_FRAME_LIMIT, "document larger than the size limit (max_document)");
+            if (n > limit_end - f->pos) n = limit_end - f->pos;
         }
-        if (f->state == S_BOM1 || f->state == S_BOM2) {
-            unsigned char want = f->state == S_BOM1 ? 0xBB : 0xBF;
-            if (b[pos] != want) { f->pos = pos; return fail(f, OCIP_FRAME_PROTOCOL, "garbage where an XML document should start"); }
-            f->state = f->state == S_BOM1 ? S_BOM2 : S_IDLE;
-            f->start = ++pos;
-            continue;
-        }
-        /* inside a document: enforce the size limit before looking further */
-        size_t limit_end = f->doc_start + f->max;
-        size_t stop = end < limit_end ? end : limit_end;
-        if (pos >= stop) { f->pos = pos; return fail(f, OCIP_FRAME_LIMIT, "document larger than the size limit"); }
-        unsigned char c = b[pos];
-        switch (f->state) {
-        case S_PROLOG:
-            if (c == '<') f->state = S_LT;
-            else if (!is_space(c)) { f->pos = pos; return fail(f, OCIP_FRAME_PROTOCOL, "text before the root element"); }
-            pos++;
+        int st = ocip_scan_run(&f->scan, f->buf + f->pos, n, &used, NULL);
+        f->pos += used;
+        switch (st) {
+        case OCIP_SCAN_BEGIN:
+            f->doc_start = f->start = f->pos - 1; /* whitespace and BOMs before it are dropped */
             break;
-        case S_TEXT: {
-            const unsigned char *lt = memchr(b + pos, '<', stop - pos);
-            if (!lt) { pos = stop; break; }
-            pos = (size_t)(lt - b) + 1;
-            f->state = S_LT;
-            break;
-        }
-        case S_LT:
-            pos++;
-            if (c == '?') { f->state = S_PI; f->count = 0; }
-            else if (c == '!') f->state = S_BANG;
-            else if (c == '/') {
-                if (!f->depth) { f->pos = pos; return fail(f, OCIP_FRAME_PROTOCOL, "end tag before the root element"); }
-                f->state = S_ETAG;
-            } else if (is_name_start(c)) { f->state = S_STAG; f->slash = 0; }
-            else { f->pos = pos; return fail(f, OCIP_FRAME_PROTOCOL, "malformed markup after '<'"); }
-            break;
-        case S_PI:
-            pos++;
-            if (c == '>' && f->count) f->state = after_markup(f);
-            else f->count = c == '?';
-            break;
-        case S_BANG:
-            pos++;
-            if (c == '-') f->state = S_COMMENT_OPEN;
-            else if (c == '[' && f->depth) { f->state = S_CDATA_OPEN; f->count = 0; }
-            else if (c == 'D' || c == 'd') { f->pos = pos; return fail(f, OCIP_FRAME_PROTOCOL, "DOCTYPE is not allowed in OCI-P documents"); }
-            else { f->pos = pos; return fail(f, OCIP_FRAME_PROTOCOL, "malformed markup after '<!'"); }
-            break;
-        case S_COMMENT_OPEN:
-            pos++;
-            if (c != '-') { f->pos = pos; return fail(f, OCIP_FRAME_PROTOCOL, "malformed comment"); }
-            f->state = S_COMMENT;
-            f->count = 0;
-            break;
-        case S_COMMENT:
-            pos++;
-            if (c == '-') f->count++;
-            else if (c == '>' && f->count >= 2) f->state = after_markup(f);
-            else f->count = 0;
-            break;
-        case S_CDATA_OPEN:
-            pos++;
-            if (c != (unsigned char)cdata[f->count]) { f->pos = pos; return fail(f, OCIP_FRAME_PROTOCOL, "malformed CDATA section"); }
-            if (++f->count == sizeof cdata - 1) { f->state = S_CDATA; f->count = 0; }
-            break;
-        case S_CDATA:
-            pos++;
-            if (c == ']') f->count++;
-            else if (c == '>' && f->count >= 2) f->state = S_TEXT;
-            else f->count = 0;
-            break;
-        case S_STAG:
-            pos++;
-            if (c == '"') f->state = S_DQ;
-            else if (c == '\'') f->state = S_SQ;
-            else if (c == '<') { f->pos = pos; return fail(f, OCIP_FRAME_PROTOCOL, "'<' inside a tag"); }
-            else if (c == '>') {
-                if (!f->slash) f->depth++;
-                else if (!f->depth) goto complete; /* self-closing root */
-                f->state = S_TEXT;
-            }
-            f->slash = c == '/';
-            break;
-        case S_DQ:
-        case S_SQ: {
-            const unsigned char *q = memchr(b + pos, f->state == S_DQ ? '"' : '\'', stop - pos);
-            if (!q) { pos = stop; break; }
-            pos = (size_t)(q - b) + 1;
-            f->state = S_STAG;
-            f->slash = 0;
-            break;
-        }
-        case S_ETAG:
-            pos++;
-            if (c == '>' && --f->depth == 0) goto complete;
-            if (c == '>') f->state = S_TEXT;
-            break;
+        case OCIP_SCAN_END:
+            f->ready = 1;
+            return OCIP_FRAME_DOC;
+        case OCIP_SCAN_LIMIT:
+            return fail(f, OCIP_FRAME_LIMIT, ocip_scan_error(&f->scan));
+        case OCIP_SCAN_PROTOCOL:
+            return fail(f, OCIP_FRAME_PROTOCOL, ocip_scan_error(&f->scan));
         default:
-            f->pos = pos;
-            return fail(f, OCIP_FRAME_PROTOCOL, "framer state corrupt");
+            if (idle && ocip_scan_idle(&f->scan)) f->start = f->pos;
         }
     }
-    f->pos = pos;
     return OCIP_FRAME_MORE;
-complete:
-    f->pos = pos;
-    f->ready = 1;
-    return OCIP_FRAME_DOC;
 }
 
 int ocip_framer_ready(ocip_framer *f) { return scan(f); }
@@ -218,15 +120,16 @@ int ocip_framer_next(ocip_framer *f, const char **doc, size_t *len) {
     *doc = f->buf + f->doc_start;
     *len = f->pos - f->doc_start;
     f->start = f->pos;
-    f->ready = 0;
-    f->state = S_IDLE;
+    f->ready = 0; /* the scanner is between documents again */
     return OCIP_FRAME_DOC;
 }
 
 size_t ocip_framer_buffered(const ocip_framer *f) { return f->end - f->start; }
 
+size_t ocip_framer_capacity(const ocip_framer *f) { return f->cap; }
+
 int ocip_framer_partial(const ocip_framer *f) {
-    return f->state != S_IDLE && f->state != S_BOM1 && f->state != S_BOM2 && !f->ready;
+    return !ocip_scan_idle(&f->scan) && !f->ready;
 }
 
 const char *ocip_framer_error(const ocip_framer *f) { return f->error; }

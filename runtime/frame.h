@@ -1,10 +1,13 @@
 /* Incremental OCI-P document framer: bytes in (any chunking), whole documents out.
  * A document ends at the close of its root element, not at a newline, so the
- * framer follows just enough XML structure to find that close: declaration and
- * processing instructions, comments, CDATA, quoted attribute values, self-closing
- * roots. DOCTYPE is refused (OCI-P never sends one). Whitespace and UTF-8 BOMs
- * between documents are dropped. Memory is bounded by the document limit plus
- * what the caller feeds ahead; total work is O(bytes). No Lua, no I/O. */
+ * framer follows just enough XML structure to find that close (the markup
+ * scanner, scan.h): declaration and processing instructions, comments, CDATA,
+ * quoted attribute values, self-closing roots. DOCTYPE is refused (OCI-P never
+ * sends one). Whitespace and UTF-8 BOMs between documents are dropped. The
+ * scanner's bounds (tag length, attributes per element, namespace declarations
+ * in scope) fail a hostile document as OCIP_FRAME_LIMIT while it arrives, before
+ * anything parses it. Memory is bounded by the document limit plus what the
+ * caller feeds ahead; total work is O(bytes). No Lua, no I/O. */
 #ifndef OCIP_FRAME_H
 #define OCIP_FRAME_H
 #include <stddef.h>
@@ -14,7 +17,7 @@
 typedef enum {
     OCIP_FRAME_MORE = 0,     /* no whole document yet: feed more */
     OCIP_FRAME_DOC = 1,      /* a whole document is ready */
-    OCIP_FRAME_LIMIT = -1,   /* document larger than the limit (sticky) */
+    OCIP_FRAME_LIMIT = -1,   /* document larger than the limit, or a scanner bound (sticky) */
     OCIP_FRAME_PROTOCOL = -2,/* not an XML document stream (sticky) */
     OCIP_FRAME_NOMEM = -3    /* allocation failed (sticky) */
 } ocip_frame_status;
@@ -36,8 +39,17 @@ int ocip_framer_ready(ocip_framer *f);
  * framer's buffer: valid until the next feed or free. Otherwise like ready(). */
 int ocip_framer_next(ocip_framer *f, const char **doc, size_t *len);
 
+/* The caller is done with the document next() returned (its pointer goes stale):
+ * a buffer a big document grew shrinks back now rather than at the next feed. */
+void ocip_framer_release(ocip_framer *f);
+
 /* Bytes held (partial document plus anything fed ahead of it). */
 size_t ocip_framer_buffered(const ocip_framer *f);
+
+/* Bytes allocated for the buffer. It grows with a big document and shrinks back
+ * (to 1 MiB) on a later feed once it holds little, so a connection that received
+ * one big answer does not keep its size. */
+size_t ocip_framer_capacity(const ocip_framer *f);
 
 /* True when some bytes of a not yet complete document are held (for EOF reports). */
 int ocip_framer_partial(const ocip_framer *f);

@@ -4,6 +4,7 @@ local ocip = require "ocip"
 local core = require "ocip.core"
 local xml = require "ocip.xml"
 local NIL = require("ocip.sentinel").NIL
+local big = require "spec.support.big_docs"
 
 local function fixture(name)
   local f = assert(io.open("spec/fixtures/responses/" .. name, "rb"))
@@ -344,6 +345,121 @@ describe("decoder", function()
       collectgarbage("restart")
       assert.is_truthy(r)
       assert.is_true(grown < 16 * 1024, ("grew %d KiB"):format(grown // 1)) -- KiB
+    end)
+  end)
+
+  describe("huge and hostile documents", function()
+    local function refused(kind, pattern, doc, opts)
+      local r, err = core.decode(doc, opts)
+      assert.is_nil(r)
+      assert.equal(kind, err.kind)
+      if pattern then assert.matches(pattern, err.message) end
+      return err
+    end
+
+    -- Feeds doc to a fresh core.decoder in `size`-byte chunks; returns finish()'s results.
+    local function chunked(doc, size)
+      local d = core.decoder()
+      for i = 1, #doc, size do
+        local ok, err = d:feed(doc:sub(i, i + size - 1))
+        if not ok then return nil, err end
+      end
+      return d:finish()
+    end
+
+    it("decodes a 45,000-user answer (13 MB, past libxml2's 10 MB lookup limit) completely", function()
+      local doc = big.user_list(45000)
+      assert.is_true(#doc > 13 * 1000 * 1000)
+      for _, r in ipairs { assert(core.decode(doc)), assert(chunked(doc, 1000003)) } do
+        local t = r.responses[1].user_table
+        assert.equal(45000, #t)
+        big.check_user_row(t[1], 1)
+        big.check_user_row(t[22222], 22222)
+        big.check_user_row(t[45000], 45000)
+      end
+    end)
+
+    it("keeps a leaf text, a CDATA section and a comment of 12 MB", function()
+      local text = ("0123456789abcde>"):rep(12 * 1024 * 1024 // 16)
+      local r = decode1("UserGetRequest23V2", "<userId>" .. text .. "</userId>")
+      assert.equal(text, r.user_id)
+      r = decode1("UserGetRequest23V2", "<userId><![CDATA[" .. text .. "]]></userId>")
+      assert.equal(text, r.user_id)
+      r = decode1("UserGetRequest23V2", "<!--" .. text .. "--><userId>u</userId>")
+      assert.equal("u", r.user_id)
+    end)
+
+    it("refuses an element with more than 64 attributes as a limit, in linear time", function()
+      assert.truthy(core.decode(big.attributes(64)))
+      refused("limit", "more than 64 attributes", big.attributes(65))
+      local doc = big.attributes(300000) -- 3.3 MB; libxml2 alone takes ~20 s (quadratic)
+      local t0 = os.clock()
+      refused("limit", "more than 64 attributes", doc)
+      local r, err = chunked(doc, 65536)
+      assert.is_nil(r)
+      assert.equal("limit", err.kind)
+      assert.is_true(os.clock() - t0 < 2, "took " .. os.clock() - t0 .. " s")
+    end)
+
+    it("refuses a start or end tag longer than 64 KiB as a limit", function()
+      local ok = decode1("UserGetRequest23V2", '<userId a="' .. ("v"):rep(60000) .. '">u</userId>')
+      assert.equal("u", ok.user_id)
+      refused("limit", "tag longer than 65536 bytes",
+        doc1("UserGetRequest23V2", '<userId a="' .. ("v"):rep(70000) .. '">u</userId>'))
+      local name = ("n"):rep(70000)
+      refused("limit", "tag longer", doc1("UserGetRequest23V2", "<" .. name .. "/>"))
+      refused("limit", "tag longer", doc1("UserGetRequest23V2", "<a></a" .. (" "):rep(70000) .. ">"))
+    end)
+
+    it("refuses more than 64 namespace declarations in scope, in linear time", function()
+      -- libxml2 looks every prefix up by a linear search of the declarations in scope
+      local function nested(levels, per)
+        local open, close = {}, {}
+        for i = 1, levels do
+          local at = {}
+          for j = 1, per do at[j] = ('xmlns:p%d_%d="urn:x:%d"'):format(i, j, j) end
+          open[i] = "<e " .. table.concat(at, " ") .. ">"
+          close[i] = "</e>"
+        end
+        return table.concat(open), table.concat(close)
+      end
+      local open, close = nested(7, 8) -- 56 + the 3 of the document itself
+      assert.truthy(core.decode(doc1("UserGetRequest23V2", open .. ("<p1_1:a/>"):rep(1000) .. close)))
+      -- siblings: declarations go out of scope with their element
+      assert.truthy(core.decode(doc1("UserGetRequest23V2", (open .. close):rep(100))))
+      open, close = nested(60, 60)
+      local t0 = os.clock()
+      refused("limit", "namespace declarations", doc1("UserGetRequest23V2",
+        open .. ("<p1_1:a/>"):rep(2 * 1000 * 1000) .. close))
+      assert.is_true(os.clock() - t0 < 2, "took " .. os.clock() - t0 .. " s")
+    end)
+
+    it("refuses a document made of namespace errors as a limit, in linear time", function()
+      -- one undeclared prefix is tolerated (servers send them); each costs libxml2 a message
+      assert.truthy(core.decode(doc1("UserGetRequest23V2", ("<q:userId>u</q:userId>"))))
+      local t0 = os.clock()
+      refused("limit", "namespace errors", doc1("UserGetRequest23V2", ("<q:a/>"):rep(3 * 1000 * 1000)))
+      assert.is_true(os.clock() - t0 < 2, "took " .. os.clock() - t0 .. " s")
+    end)
+
+    it("decodes correctly after a document of 30,000 distinct names (its parser is replaced)", function()
+      local names = {}
+      for i = 1, 30000 do names[i] = ("<n%d>v</n%d>"):format(i, i) end
+      local user = fixture("user_get23v2.xml")
+      local before = assert(core.decode(user)).responses[1]
+      for _ = 1, 2 do
+        local r = assert(core.decode(doc1("UserGetRequest23V2", table.concat(names)))).responses[1]
+        assert.equal("v", r.n29999)
+        assert.same(before, assert(core.decode(user)).responses[1])
+      end
+    end)
+
+    it("gives the same answer for any chunking around markup (cuts never split a tag)", function()
+      local doc = fixture("user_get23v2.xml")
+      local whole = assert(core.decode(doc))
+      for _, size in ipairs { 1, 2, 3, 7, 64, 1000 } do
+        assert.same(whole, assert(chunked(doc, size)))
+      end
     end)
   end)
 

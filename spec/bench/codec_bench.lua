@@ -3,6 +3,9 @@
 --   CASE: encode        validate+encode UserAddRequest22V2, 20 fields (µs/op)
 --         decode_user   decode a UserGetResponse23V2 document (µs/op)
 --         decode_table  decode a 10,000-row x 15-column UserGetListInSystemResponse (ms/op)
+--         decode_huge   decode a 150,000-row (54 MB) UserGetListInSystemResponse (ms per MB)
+--         reject_hostile  refuse hostile documents (300,000 attributes, 2,000,000 undeclared
+--                       prefixes, 60 x 60 namespace declarations, 3 MB each): the slowest, ms per MB
 -- (also runs under stock lua5.4 when BUILD is given: ocip.so is then loaded from BUILD).
 -- Prints one line: `CASE <median> <unit> <min> <peak_rss_kib> <bytes>` — the median and
 -- min over batches of CPU time (os.clock) per operation, VmHWM read at the end.
@@ -107,9 +110,51 @@ function cases.decode_table()
   return med * 1e3, "ms", min * 1e3, #doc
 end
 
+-- The loop is busy for the whole decode of an answer: ms per MB of document is the
+-- figure that says how long a big answer holds everything else up.
+function cases.decode_huge()
+  local big = require "spec.support.big_docs"
+  local doc = big.user_list(150000)
+  local t = assert(xml.decode(doc)).responses[1].user_table
+  assert(#t == 150000 and t[150000].user_id == big.user_id(150000))
+  t = nil
+  collectgarbage()
+  local med, min = measure(3, 1, function() return xml.decode(doc) end)
+  local mb = #doc / 1e6
+  return med * 1e3 / mb, "ms", min * 1e3 / mb, #doc
+end
+
+function cases.reject_hostile()
+  local big = require "spec.support.big_docs"
+  local open, close = {}, {}
+  for i = 1, 60 do
+    local at = {}
+    for j = 1, 60 do at[j] = ('xmlns:p%d_%d="urn:x:%d"'):format(i, j, j) end
+    open[i] = "<e " .. table.concat(at, " ") .. ">"
+    close[i] = "</e>"
+  end
+  local function cmd(body)
+    return HEAD .. '<command xsi:type="UserGetRequest23V2" xmlns="">' .. body .. "</command>" .. TAIL
+  end
+  local docs = {
+    big.attributes(300000),
+    cmd(("<q:a/>"):rep(500000)),
+    cmd(table.concat(open) .. ("<p1_1:a/>"):rep(330000) .. table.concat(close)),
+  }
+  local worst, worst_min, bytes = 0, 0, 0
+  for _, doc in ipairs(docs) do
+    local r, err = xml.decode(doc)
+    assert(r == nil and err.kind == "limit", "not refused as a limit")
+    local med, min = measure(5, 3, function() return xml.decode(doc) end)
+    local mb = #doc / 1e6
+    if med / mb > worst then worst, worst_min, bytes = med / mb, min / mb, #doc end
+  end
+  return worst * 1e3, "ms", worst_min * 1e3, bytes
+end
+
 local fn = cases[case]
 if not fn then
-  io.stderr:write("usage: ocip spec/bench/codec_bench.lua encode|decode_user|decode_table [BUILD]\n")
+  io.stderr:write("usage: ocip spec/bench/codec_bench.lua encode|decode_user|decode_table|decode_huge|reject_hostile [BUILD]\n")
   os.exit(2)
 end
 local med, unit, min, bytes = fn()

@@ -56,7 +56,9 @@ codec() { # interpreter label case target unit
 }
 for c in encode:20:"validate+encode UserAddRequest22V2 (20 fields)" \
          decode_user:20:"decode UserGetResponse23V2" \
-         decode_table:40:"decode 10,000x15 UserGetListInSystemResponse"; do
+         decode_table:40:"decode 10,000x15 UserGetListInSystemResponse" \
+         decode_huge:50:"decode 150,000x15 (54 MB) answer, per MB" \
+         reject_hostile:50:"refuse hostile documents (worst), per MB"; do
     name=${c%%:*}; rest=${c#*:}; target=${rest%%:*}; label=${rest#*:}
     if out=$("$HOST" spec/bench/codec_bench.lua "$name" 2>"$tmp/err"); then
         set -- $out  # case median unit min rss_kib bytes

@@ -122,6 +122,20 @@ static void test_chunks(void **state) {
     }
 }
 
+static void test_pieces(void **state) {
+    (void)state;
+    /* libxml2 given 1..N-byte pieces (each up to the next cut between markup), whole
+     * and chunked: the same events */
+    for (size_t piece = 1; piece <= 80; piece += 3) {
+        ocip_dec_opts o = {.piece = piece};
+        for (size_t chunk = 0; chunk <= 7; chunk += 7) {
+            rec r;
+            assert_int_equal(run(USER_DOC, chunk, &o, &r, NULL, 0), OCIP_DEC_OK);
+            assert_string_equal(r.out, USER_EXPECT);
+        }
+    }
+}
+
 static void test_ints_and_errors(void **state) {
     (void)state;
     rec r;
@@ -243,6 +257,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_values),
         cmocka_unit_test(test_chunks),
+        cmocka_unit_test(test_pieces),
         cmocka_unit_test(test_ints_and_errors),
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_request_document),

@@ -229,6 +229,59 @@ static void test_large_document_linear(void **state) {
     free(doc);
 }
 
+static void test_markup_bounds(void **state) {
+    (void)state;
+    /* a document before the hostile one is still delivered; the hostile one is a
+     * limit (not protocol), whatever the chunking, and its message says which */
+    char doc[2048];
+    size_t n = (size_t)sprintf(doc, "<ok/><r><e");
+    for (int i = 0; i < 65; i++) n += (size_t)sprintf(doc + n, " a%d='1'", i);
+    n += (size_t)sprintf(doc + n, "/></r>");
+    for (size_t chunk = 1; chunk <= n; chunk += 37) {
+        collected c = {0};
+        assert_int_equal(frame_chunked(doc, n, chunk, 0, &c), OCIP_FRAME_LIMIT);
+        assert_int_equal(c.n, 1);
+        collected_free(&c);
+    }
+    ocip_framer *f = ocip_framer_new(0);
+    assert_non_null(f);
+    ocip_framer_feed(f, doc + 5, n - 5);
+    assert_int_equal(ocip_framer_ready(f), OCIP_FRAME_LIMIT);
+    assert_non_null(strstr(ocip_framer_error(f), "more than 64 attributes"));
+    ocip_framer_free(f);
+}
+
+static void test_buffer_shrinks_after_a_big_document(void **state) {
+    (void)state;
+    size_t big = 8u << 20;
+    char *doc = malloc(big);
+    assert_non_null(doc);
+    memcpy(doc, "<r>", 3);
+    memset(doc + 3, 'x', big - 7);
+    memcpy(doc + big - 4, "</r>", 4);
+    ocip_framer *f = ocip_framer_new(0);
+    assert_non_null(f);
+    const char *d; size_t len;
+    /* the big document with the start of the next one behind it */
+    for (size_t off = 0; off < big; off += 65536) {
+        size_t n = big - off < 65536 ? big - off : 65536;
+        assert_int_equal(ocip_framer_feed(f, doc + off, n), OCIP_FRAME_MORE);
+    }
+    assert_int_equal(ocip_framer_feed(f, "<s>", 3), OCIP_FRAME_MORE);
+    assert_true(ocip_framer_capacity(f) >= big);
+    assert_int_equal(ocip_framer_next(f, &d, &len), OCIP_FRAME_DOC);
+    assert_int_equal(len, big);
+    ocip_framer_release(f);
+    assert_true(ocip_framer_capacity(f) <= (1u << 20));
+    assert_int_equal(ocip_framer_feed(f, "</s>", 4), OCIP_FRAME_MORE);
+    assert_true(ocip_framer_capacity(f) <= (1u << 20));
+    assert_int_equal(ocip_framer_next(f, &d, &len), OCIP_FRAME_DOC);
+    assert_int_equal(len, 7);
+    assert_memory_equal(d, "<s></s>", 7);
+    ocip_framer_free(f);
+    free(doc);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_single_document_one_chunk),
@@ -239,6 +292,8 @@ int main(void) {
         cmocka_unit_test(test_limit),
         cmocka_unit_test(test_whitespace_is_not_kept),
         cmocka_unit_test(test_large_document_linear),
+        cmocka_unit_test(test_markup_bounds),
+        cmocka_unit_test(test_buffer_shrinks_after_a_big_document),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
