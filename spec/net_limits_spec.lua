@@ -48,6 +48,7 @@ describe("through real connections", function()
       local r, err = c:UserGetRequest23V2 { user_id = "huge@x" }
       assert.is_nil(r)
       assert.matches("max_document", err.message)
+      assert.equal("limit", err.kind) -- over the limit: kind limit, not retried
       local before = peer.connections
       assert.equal("b@x", assert(c:UserGetRequest23V2 { user_id = "b@x" }).user_id)
       assert.is_true(peer.connections >= 2 and peer.connections >= before)
@@ -68,6 +69,7 @@ describe("through real connections", function()
       local r, err = c:UserGetRequest23V2 { user_id = "deep@x" }
       assert.is_nil(r)
       assert.matches("max_depth", err.message)
+      assert.equal("limit", err.kind)
       assert.equal("b@x", assert(c:UserGetRequest23V2 { user_id = "b@x" }).user_id)
       c:close()
       peer.stop()
@@ -90,6 +92,7 @@ describe("through real connections", function()
       local took = core.now() - t0
       assert.is_nil(r)
       assert.matches("attributes", err.message)
+      assert.equal("limit", err.kind)
       assert.is_true(took < 3, ("failed after %.1f s, past its 3 s timeout"):format(took))
       assert.equal("b@x", assert(c:UserGetRequest23V2 { user_id = "b@x" }).user_id)
       c:close()

@@ -363,7 +363,10 @@ function Session:read_one()
   local conn = self.conn
   local doc, err = conn:receive()
   if conn ~= self.conn then return end -- discarded meanwhile: its commands have their outcome
-  if not doc then return self:lost(conn, err) end
+  if not doc then
+    if type(err) == "table" and err.kind == "limit" then return self:over_limit(conn, err) end
+    return self:lost(conn, err)
+  end
   local rec = table.remove(self.inflight, 1)
   rec.answered = true
   if PROF then
@@ -436,6 +439,13 @@ function Session:answer(conn, rec, doc)
   if PROF then prof_add("dec", core.now() - t0) end
   local entries = rec.entries
   if not decoded then
+    if type(err) == "table" and err.kind == "limit" then
+      -- an answer over a decoder bound: asking again would get the same answer
+      for _, e in ipairs(entries) do
+        fail(e, "limit", "answer refused: " .. tostring(err.message or err), true)
+      end
+      return self:lost(conn, Error.new("closed", "answer over a limit"))
+    end
     local why = Error.new("protocol", "unreadable answer: " .. tostring(err and err.message or err))
     self:give_back(entries, why)
     return self:lost(conn, why)
@@ -469,6 +479,20 @@ function Session:answer(conn, rec, doc)
   if self.draining and conn == self.conn and #self.inflight == 0 then
     self:lost(conn, Error.new("closed", "session expired"))
   end
+end
+
+-- The answer being read is over a limit (max_document, markup bounds): the oldest
+-- document's commands fail with kind "limit" (not retried: the same answer would come
+-- again); the connection is dropped, and the documents behind it count as lost.
+function Session:over_limit(conn, err)
+  local rec = table.remove(self.inflight, 1)
+  if rec then
+    rec.answered = true
+    for _, e in ipairs(rec.entries) do
+      fail(e, "limit", "answer refused: " .. tostring(err.message or err), true)
+    end
+  end
+  return self:lost(conn, Error.new("closed", "answer over a limit: " .. tostring(err.message or err)))
 end
 
 -- Commands whose document got an unreadable answer: Get/List go back to the queue
