@@ -35,7 +35,8 @@ M.run = base.run
 local Raw = {}
 Raw.__index = Raw
 
---- connect(sim, {tls=bool, direct=bool}) -> raw client. direct = in-process engine.
+--- connect(sim, {tls=bool, direct=bool, mode=}) -> raw client. direct = in-process engine;
+--- mode = "raw": documents read by read_whole, past the framer's bounds.
 function M.connect(sim, opts)
   opts = opts or {}
   local self = setmetatable({ sim = sim, sid = "spec-" .. tostring(core.now()):gsub("%.", "") }, Raw)
@@ -46,7 +47,7 @@ function M.connect(sim, opts)
       port = opts.tls and sim.tls_port or sim.tcp_port, timeout = 5,
       tls = opts.tls and { insecure = true } or nil, mode = opts.mode or "document" }
     if not conn then return nil, err end
-    self.conn = conn
+    self.conn, self.raw = conn, opts.mode == "raw"
   end
   return self
 end
@@ -58,7 +59,25 @@ function Raw:send_raw(doc)
   end
   local ok, err = self.conn:write(doc)
   if not ok then return nil, err end
+  if self.raw then return self:read_whole() end
   return self.conn:read()
+end
+
+--- raw:read_whole() -> one document read in raw mode (connect{mode = "raw"}): bytes up
+--- to the close of the root element, past the framer's markup bounds (hostile answers)
+function Raw:read_whole()
+  local buf = self.pending or ""
+  while true do
+    local e = buf:find("</[%w:]*BroadsoftDocument>", 1)
+    if e then
+      local close = buf:find(">", e, true)
+      self.pending = buf:sub(close + 1):gsub("^%s+", "")
+      return buf:sub(1, close)
+    end
+    local chunk, err = self.conn:read()
+    if not chunk then return nil, err end
+    buf = buf .. chunk
+  end
 end
 
 --- raw:send(requests, sid?) -> decoded responses array, raw text; requests are
