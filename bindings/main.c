@@ -28,6 +28,7 @@ static void write_usage(FILE *out) {
             "  run FILE|PACK [args]   run a Lua script, or a pack by name (ocip packs lists them)\n"
             "  repl                   interactive prompt with completion (also: ocip with no argument)\n"
             "  send CMD k=v ...       one request from the command line; table, JSON or CSV output\n"
+            "  bulk REQUEST FILE      any request, one per row of a CSV / JSON / NDJSON file\n"
             "  describe CMD           fields of a request; describe --find TEXT searches request names\n"
             "  packs                  list the script packs found, with their descriptions\n"
             "  sim                    a local OCI-P simulator (TCP, TLS, SOAP) for trying things out\n"

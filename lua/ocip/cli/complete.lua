@@ -5,7 +5,7 @@
 -- Not listed in help: the shells call it, people do not.
 local catalog = require "ocip.catalog"
 
-local SUBS = { "run", "repl", "send", "describe", "packs", "sim", "help" }
+local SUBS = { "run", "repl", "send", "bulk", "describe", "packs", "sim", "help" }
 
 local function starts(s, prefix) return s:sub(1, #prefix) == prefix end
 
@@ -46,6 +46,10 @@ return function(args)
   local sub = args[1]
   if n <= 1 then
     emit(SUBS, cur)
+    return 0
+  end
+  if sub == "bulk" and n == 2 then
+    emit(requests(cur), cur)
     return 0
   end
   if sub == "send" or sub == "describe" then

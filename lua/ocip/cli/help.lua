@@ -12,6 +12,7 @@ commands:
   run FILE|PACK [args]   run a Lua script, or a pack by name (ocip packs lists them)
   repl                   interactive prompt with completion (also: ocip with no argument)
   send CMD k=v ...       one request from the command line; table, JSON or CSV output
+  bulk REQUEST FILE      any request, one per row of a CSV / JSON / NDJSON file (ocip help bulk)
   describe CMD           fields of a request; describe --find TEXT searches request names
   packs                  list the script packs found, with their descriptions
   sim                    a local OCI-P simulator (TCP, TLS, SOAP) for trying things out
