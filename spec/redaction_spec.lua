@@ -191,6 +191,34 @@ describe("trace logging of a client session (fake transport)", function()
   end)
 end)
 
+describe("login lines with a one-letter password (fake transport, 22V5 then 14sp4)", function()
+  it("mask the password element and leave every other word whole", function()
+    package.loaded.fake_oci = nil
+    local fake = require "fake_oci"
+    fake.install()
+    local spec, lines = helper.capture("trace")
+    fake.password = "e"
+    helper.run(10, function()
+      local c = assert(ocip.connect { host = "h", port = 2208, tls = true, username = "e", password = "e",
+        _transport = fake, log = spec, timeout = 2 })
+      assert(c:UserGetRequest23V2 { user_id = "u@x" })
+      c:close()
+    end)
+    fake.uninstall()
+    local all = table.concat(lines, "\n")
+    assert.truthy(all:find("<password>***</password>", 1, true), all)
+    assert.truthy(all:find("LoginRequest22V5 refused", 1, true), all)
+    assert.truthy(all:find("trying LoginRequest14sp4", 1, true), all)
+    assert.truthy(all:find("<signedPassword>***</signedPassword>", 1, true), all)
+    assert.is_nil(all:find(">e<", 1, true), "the password as element text")
+    -- the user id equals the password: as a whole token it is masked too (it cannot be told apart)
+    assert.truthy(all:find("<userId>***</userId>", 1, true))
+    for before, after in all:gmatch("(.)%*%*%*(.)") do
+      assert.is_nil((before .. after):find("%w"), "garbled: " .. before .. "***" .. after)
+    end
+  end)
+end)
+
 -- Against the simulator: TCP trace and SOAP trace (cookie) --------------------------
 local has_sim = pcall(require, "ocip.sim") and ocip.core.tcp_connect ~= nil
 
