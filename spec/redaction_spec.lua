@@ -125,6 +125,12 @@ describe("ocip.log.redact", function()
     assert.equal("<futureXPassword>***</futureXPassword>", log.redact("<futureXPassword>a</futureXPassword>"))
   end)
 
+  it("masks the text of a secret element cut off by the end of the line", function()
+    assert.equal("<a><password>***", log.redact("<a><password>hunter2"))
+    assert.equal("&lt;a&gt;&lt;newPassword&gt;***", log.redact("&lt;a&gt;&lt;newPassword&gt;hunter2"))
+    assert.equal("<password/> after", log.redact("<password/> after"))
+  end)
+
   it("masks cookie values in Cookie and Set-Cookie headers, keeps cookie attributes", function()
     assert.equal("Cookie: JSESSIONID=***; theme=***",
       log.redact("Cookie: JSESSIONID=AbC0123; theme=dark"))

@@ -64,7 +64,15 @@ local function mask_elements_in(text, lt, gt)
       if not gt_at or gt_at < after then gt_at = find(text, gt, after, true) end
       if not gt_at then break end -- no tag can end after this point
       local nxt = find(text, lt, after, true)
-      if not nxt then break end -- no text can end after this point
+      if not nxt then -- the line ends inside this element: mask to the end
+        if gt_at + ngt <= #text and sub(text, gt_at - 1, gt_at - 1) ~= "/" then
+          out = out or {}
+          out[#out + 1] = sub(text, from, gt_at + ngt - 1)
+          out[#out + 1] = MASK
+          from = #text + 1
+        end
+        break
+      end
       if nxt > gt_at + ngt and sub(text, gt_at - 1, gt_at - 1) ~= "/"
         and sub(text, nxt, nxt + #close - 1) == close then
         out = out or {}
