@@ -101,14 +101,35 @@ SOAK_ARGS ?=
 soak: all
 	$(BUILD)/ocip spec/soak/soak.lua $(SOAK_ARGS)
 
-# libFuzzer targets (spec/fuzz/fuzz_*.c) linked with the runtime sources: build/fuzz/fuzz_*.
-FUZZ_SRC := $(sort $(wildcard spec/fuzz/fuzz_*.c))
+# libFuzzer targets (spec/fuzz/fuzz_*.c): build/fuzz/fuzz_*. Every target links the
+# runtime; those that run the Lua library (FUZZ_LUA: they include spec/fuzz/lua_fuzz.h)
+# also link the bindings, the embedded Lua sources and liblua5.4, and load
+# spec/fuzz/<name>.lua when they start (no rebuild after editing it). Objects are
+# compiled once, instrumented, under build/fuzz/obj. UBSan reports are findings too
+# (no recovery): libFuzzer saves the input.
+FUZZ_SRC    := $(sort $(wildcard spec/fuzz/fuzz_*.c))
+FUZZ_LUA    := fuzz_csv fuzz_validate
+FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -Werror -I. \
+               $(PKG_CFLAGS) -DOCIP_VERSION='"$(VERSION)"'
+FUZZ_SAN    := address,undefined -fno-sanitize-recover=undefined
+FUZZ_OBJ    := $(RUNTIME_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_LUA_OBJ := $(BINDINGS_SRC:%.c=$(BUILD)/fuzz/obj/%.o) $(BUILD)/fuzz/obj/lua_embed.o
 .PHONY: fuzz
+.SECONDARY: $(FUZZ_OBJ) $(FUZZ_LUA_OBJ)
 fuzz: $(FUZZ_SRC:spec/fuzz/%.c=$(BUILD)/fuzz/%)
-$(BUILD)/fuzz/%: spec/fuzz/%.c $(RUNTIME_SRC) $(wildcard runtime/*.h) gen/catalog.inc
+$(BUILD)/fuzz/obj/%.o: %.c $(wildcard runtime/*.h bindings/*.h)
 	@mkdir -p $(dir $@)
-	clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Wall -Wextra -I. $(PKG_CFLAGS) \
-	  -fsanitize=fuzzer,address,undefined -o $@ $< $(RUNTIME_SRC) $(PKG_LIBS) -lm
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c $< -o $@
+$(BUILD)/fuzz/obj/runtime/catalog.o: gen/catalog.inc
+$(BUILD)/fuzz/obj/lua_embed.o: $(BUILD)/lua_embed.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c $< -o $@
+$(FUZZ_LUA:%=$(BUILD)/fuzz/%): spec/fuzz/lua_fuzz.h $(FUZZ_LUA_OBJ)
+$(FUZZ_LUA:%=$(BUILD)/fuzz/%): FUZZ_LINK = -DOCIP_FUZZ_LUA='"$(CURDIR)/spec/fuzz/$(notdir $@).lua"' \
+                                           $(FUZZ_LUA_OBJ) $(LUA_LIBS)
+$(BUILD)/fuzz/%: spec/fuzz/%.c $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< $(FUZZ_LINK) $(FUZZ_OBJ) $(PKG_LIBS) -lm
 
 # A local simulator and the users_export pack against it (loopback only).
 demo: all

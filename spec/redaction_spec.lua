@@ -69,6 +69,98 @@ describe("ocip.log.redact", function()
     end
   end)
 
+  it("masks a secret only as a whole token: a short password leaves words alone", function()
+    local secrets = { "e" }
+    for _, line in ipairs {
+      "connecting to 127.0.0.1:2208 (plain TCP)",
+      "session 1: logged in to example.net as admin (LoginRequest14sp4)",
+      "<userId>e1@example.net</userId><firstName>Renee</firstName>",
+    } do
+      assert.equal(line, log.redact(line, secrets))
+    end
+    local pw = "hunter2"
+    for _, line in ipairs { "hunter2x", "xhunter2", "the hunter22 record", "a_hunter2_b" } do
+      assert.equal(line, log.redact(line, { pw }))
+    end
+  end)
+
+  it("masks a secret that stands alone: element content, header or attribute value, word", function()
+    local cases = {
+      { "<userId>e</userId>", "<userId>***</userId>" },
+      { "&lt;x&gt;e&lt;/x&gt;", "&lt;x&gt;***&lt;/x&gt;" },
+      { "X-Token: e", "X-Token: ***" },
+      { 'a="e" b=e;', 'a="***" b=***;' },
+      { "the password is e", "the password is ***" },
+      { "e", "***" },
+    }
+    for _, c in ipairs(cases) do
+      assert.equal(c[2], log.redact(c[1], { "e" }), c[1])
+    end
+    -- a secret that holds delimiters is masked where its edges stand alone
+    assert.equal("pw: *** end", log.redact("pw: p<&>w end", { "p<&>w" }))
+    assert.equal("<a>***</a>", log.redact("<a>Pa55:word</a>", { "Pa55:word" }))
+  end)
+
+  it("masks the content of every secret-bearing element of the schema, not flags or counts", function()
+    for _, name in ipairs {
+      "password", "plainTextPassword", "signedPassword", "newPassword", "oldPassword",
+      "userPassword", "sipAuthenticationPassword", "OldSipAuthenticationPassword",
+      "userSIPAuthenticationPassword", "accessDeviceAuthenticationPassword",
+      "trunkGroupAuthenticationPassword", "groupMailServerPassword", "ftpUserPassword",
+      "remotePassword", "provisioningPassword", "passcode", "newPasscode", "oldPasscode",
+      "userPasscode", "defaultPasscode", "securityPin", "moderatorPin", "sharedSecret",
+      "secretKey", "loginToken", "deviceToken", "fileReposAccessToken", "pushNotificationToken",
+    } do
+      local doc = ("<%s>s3cr3t</%s>"):format(name, name)
+      assert.equal(("<%s>***</%s>"):format(name, name), log.redact(doc), name)
+      local escaped = ("&lt;ns:%s&gt;s3cr3t&lt;/ns:%s&gt;"):format(name, name)
+      assert.equal(("&lt;ns:%s&gt;***&lt;/ns:%s&gt;"):format(name, name), log.redact(escaped), name)
+    end
+    -- flags and counts about passwords stay readable
+    local flags = "<generatePassword>true</generatePassword><disallowOldPasscode>false</disallowOldPasscode>"
+      .. "<expirePassword>true</expirePassword><passwordExpiresDays>30</passwordExpiresDays>"
+      .. "<numberOfPreviousPasswords>3</numberOfPreviousPasswords><passwordAlgorithm>MD5</passwordAlgorithm>"
+    assert.equal(flags, log.redact(flags))
+    -- an element the list does not know yet that ends in password/passcode is masked anyway
+    assert.equal("<futureXPassword>***</futureXPassword>", log.redact("<futureXPassword>a</futureXPassword>"))
+  end)
+
+  it("masks the text of a secret element cut off by the end of the line", function()
+    assert.equal("<a><password>***", log.redact("<a><password>hunter2"))
+    assert.equal("&lt;a&gt;&lt;newPassword&gt;***", log.redact("&lt;a&gt;&lt;newPassword&gt;hunter2"))
+    assert.equal("<password/> after", log.redact("<password/> after"))
+  end)
+
+  it("masks cookie values in Cookie and Set-Cookie headers, keeps cookie attributes", function()
+    assert.equal("Cookie: JSESSIONID=***; theme=***",
+      log.redact("Cookie: JSESSIONID=AbC0123; theme=dark"))
+    assert.equal("Set-Cookie: SESSION=***; Path=/; HttpOnly",
+      log.redact("Set-Cookie: SESSION=xyz987; Path=/; HttpOnly"))
+    assert.equal("set-cookie: JSESSIONID=***; Path=/ocip",
+      log.redact("set-cookie: JSESSIONID=node01abc.node0; Path=/ocip"))
+    assert.equal("Authorization: ***", log.redact("Authorization: Basic YWRtaW46cHc="))
+    -- only header lines: the words cookie and authorization elsewhere are left alone
+    local plain = "cookie policy: none; authorization failed for admin"
+    assert.equal(plain, log.redact(plain))
+  end)
+
+  it("redacts hostile lines in linear time", function()
+    for _, line in ipairs {
+      "<" .. string.rep("a", 200000),
+      "<password " .. string.rep("a", 200000),
+      string.rep("<password>", 50000),
+      string.rep("e ", 100000),
+      string.rep("ee", 100000),
+      string.rep("Cookie: ", 30000),
+      string.rep("Set-Cookie: a=", 20000),
+      string.rep("JSESSIONID=", 20000),
+    } do
+      local t0 = os.clock()
+      log.redact(line, { "e", "pw", "e<&>e" })
+      assert.is_true(os.clock() - t0 < 0.5, ("%d bytes took %.2fs"):format(#line, os.clock() - t0))
+    end
+  end)
+
   it("levels filter; unknown levels are an error", function()
     local lines = {}
     local l = log.bind(log.fn(function(lv, line) lines[#lines + 1] = lv .. " " .. line end, "info"), { "pw" })
@@ -101,6 +193,34 @@ describe("trace logging of a client session (fake transport)", function()
     local signed = require("ocip.core").signed_password("1234567890123", password)
     for _, secret in ipairs { password, signed, "N3w-pass!", "Pa55:word&amp;&lt;x&gt;" } do
       assert.is_nil(all:find(secret, 1, true), "leaked " .. secret)
+    end
+  end)
+end)
+
+describe("login lines with a one-letter password (fake transport, 22V5 then 14sp4)", function()
+  it("mask the password element and leave every other word whole", function()
+    package.loaded.fake_oci = nil
+    local fake = require "fake_oci"
+    fake.install()
+    local spec, lines = helper.capture("trace")
+    fake.password = "e"
+    helper.run(10, function()
+      local c = assert(ocip.connect { host = "h", port = 2208, tls = true, username = "e", password = "e",
+        _transport = fake, log = spec, timeout = 2 })
+      assert(c:UserGetRequest23V2 { user_id = "u@x" })
+      c:close()
+    end)
+    fake.uninstall()
+    local all = table.concat(lines, "\n")
+    assert.truthy(all:find("<password>***</password>", 1, true), all)
+    assert.truthy(all:find("LoginRequest22V5 refused", 1, true), all)
+    assert.truthy(all:find("trying LoginRequest14sp4", 1, true), all)
+    assert.truthy(all:find("<signedPassword>***</signedPassword>", 1, true), all)
+    assert.is_nil(all:find(">e<", 1, true), "the password as element text")
+    -- the user id equals the password: as a whole token it is masked too (it cannot be told apart)
+    assert.truthy(all:find("<userId>***</userId>", 1, true))
+    for before, after in all:gmatch("(.)%*%*%*(.)") do
+      assert.is_nil((before .. after):find("%w"), "garbled: " .. before .. "***" .. after)
     end
   end)
 end)
@@ -141,5 +261,35 @@ describe("trace logging against the simulator", function()
       assert.is_nil(all:find(id, 1, true), "cookie value leaked")
     end
     assert.is_true(cookies > 0)
+  end)
+
+  it("a one-letter password leaves TCP and SOAP trace lines readable and still never shows", function()
+    local spec, lines = helper.capture("trace")
+    local sim
+    helper.run(30, function()
+      sim = require("ocip.sim").start { users = 2, soap_port = 0, password = "e" }
+      for _, opts in ipairs {
+        { host = "127.0.0.1", port = sim.tcp_port, tls = false },
+        { transport = "soap", url = sim.soap_url },
+      } do
+        opts.username, opts.password, opts.log, opts.timeout = sim.admin, "e", spec, 5
+        local c = assert(ocip.connect(opts))
+        assert(c:UserGetRequest23V2 { user_id = "user000001@example.net" })
+        c:close()
+      end
+      sim.stop()
+    end)
+    local all = table.concat(lines, "\n")
+    assert.truthy(all:find("connecting to 127.0.0.1:", 1, true), all)
+    assert.truthy(all:find("UserGetRequest23V2", 1, true))
+    assert.truthy(all:find("<userId>" .. sim.admin .. "</userId>", 1, true), "user ids stay readable")
+    assert.is_nil(all:find("<signedPassword>%x"), "signed password masked")
+    assert.truthy(all:find("JSESSIONID=***", 1, true))
+    for id in pairs(sim.soap_sessions) do assert.is_nil(all:find(id, 1, true), "cookie value leaked") end
+    -- no word was cut open by the mask: every *** stands alone between delimiters
+    for before, after in all:gmatch("(.)%*%*%*(.)") do
+      assert.is_nil(before:find("%w"), "garbled: " .. before .. "***" .. after)
+      assert.is_nil(after:find("%w"), "garbled: " .. before .. "***" .. after)
+    end
   end)
 end)
