@@ -149,6 +149,7 @@ static int push(ocip_dec *d, const char *p, size_t n, int terminate) {
         xmlParseChunk(d->ctxt, p, step, terminate && (size_t)step == n);
         if (!d->ctxt->wellFormed && d->status == OCIP_DEC_OK)
             dec_fail(d, OCIP_DEC_PROTOCOL, "malformed XML%s", NULL);
+        if (step == 0) break; /* the terminating call (p may be NULL: no arithmetic on it) */
         p += step;
         n -= (size_t)step;
         if (n == 0) break;

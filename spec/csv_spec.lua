@@ -215,3 +215,22 @@ describe("ocip.csv separators", function()
     assert.matches("after a closing quote", err.message)
   end)
 end)
+
+describe("ocip.csv fuzz findings", function()
+  it("a first cell starting with a byte-order mark survives write + read (it is quoted)", function()
+    local bom = "\239\187\191"
+    local text = csv.line({ bom .. "x", "y" }, 2)
+    assert.equal('"' .. bom .. 'x",y\r\n', text)
+    assert.same({ { bom .. "x", "y" } }, (csv.parse(text)))
+  end)
+
+  it("trims header names in linear time (many inner spaces)", function()
+    local name = "a" .. string.rep(" ", 200000) .. "b"
+    local t0 = os.clock()
+    local header = csv.records(name .. ",c\r\n1,2\r\n")
+    assert.equal(name, header[1])
+    assert.is_true(os.clock() - t0 < 2, "trim took " .. (os.clock() - t0) .. " s")
+    assert.equal("a  b", csv.trim("  a  b \t"))
+    assert.equal("", csv.trim("   "))
+  end)
+end)

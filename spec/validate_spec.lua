@@ -414,3 +414,16 @@ describe("validation reports every problem at once", function()
     assert.is_true(#err.message < 2000, "message length " .. #err.message)
   end)
 end)
+
+describe("validation fuzz findings", function()
+  it("an _echo that is not XML text (invalid UTF-8, control characters) is a validation error", function()
+    for _, echo in ipairs { "\255", "a\1b" } do
+      local r, err = ocip.catalog.build("UserGetRequest23V2", { user_id = "u@x", _echo = echo })
+      assert.is_nil(r)
+      assert.equal("validation", err.kind)
+      assert.equal("UserGetRequest23V2._echo", err.problems[1].field)
+    end
+    local r = assert(ocip.catalog.build("UserGetRequest23V2", { user_id = "u@x", _echo = "ok é" }))
+    assert.equal("ok é", r._echo)
+  end)
+end)

@@ -37,6 +37,16 @@ local M = {}
 -- Cells a spreadsheet would take for a formula: =, +, -, @, tab, CR first, after any quotes.
 local TRIGGER = "^'*[=+%-@\t\r]"
 
+--- trim(s) -> s without leading and trailing whitespace, in linear time (the pattern
+-- "^%s*(.-)%s*$" is quadratic on long runs of inner spaces)
+function M.trim(s)
+  local a = s:find("%S")
+  if not a then return "" end
+  local b = #s
+  while s:find("^%s", b) do b = b - 1 end
+  return s:sub(a, b)
+end
+
 function M.field(v, opts)
   if v == nil or v == NIL then return "" end
   if type(v) == "table" then
@@ -46,7 +56,8 @@ function M.field(v, opts)
   end
   local s = tostring(v)
   if not (opts and opts.raw) and s:find(TRIGGER) then s = "'" .. s end
-  if s:find('[,"\r\n]') or s:match("^%s") or s:match("%s$") then
+  -- quoted too: a leading byte-order mark (a reader drops one at the start of a file)
+  if s:find('[,"\r\n]') or s:match("^%s") or s:match("%s$") or s:sub(1, 3) == "\239\187\191" then
     return '"' .. s:gsub('"', '""') .. '"'
   end
   return s
@@ -166,7 +177,7 @@ function M.records(text, opts)
   if not head then return nil, Error.new("usage", "CSV has no header row") end
   local header, seen = {}, {}
   for i, name in ipairs(head) do
-    name = name:match("^%s*(.-)%s*$"):lower()
+    name = M.trim(name):lower()
     if name == "" then return nil, Error.new("usage", ("CSV header: column %d has no name"):format(i)) end
     if seen[name] then return nil, Error.new("usage", "CSV header: column " .. name .. " appears twice") end
     seen[name] = true

@@ -753,11 +753,21 @@ function M.error(command, problems)
     { field = problems[1].field, command = command, problems = problems })
 end
 
+-- What is wrong with a request's `_echo` (an XML attribute value: a string of legal
+-- XML characters in UTF-8), or nil.
+local function echo_problem(echo)
+  if echo == nil then return nil end
+  if type(echo) ~= "string" then return "string expected, got " .. type(echo) end
+  local n, why = xml_text(echo)
+  if not n then return why end
+  return nil
+end
+
 -- The validation error of a failed request: every problem, in schema order.
 local function problems_error(name, fields, plan)
   local P = { list = {}, keys = {}, pos = 0 }
-  local echo = rawget(fields, "_echo")
-  if echo ~= nil and type(echo) ~= "string" then fail(P, name .. "._echo", "string expected, got " .. type(echo)) end
+  local echo_why = echo_problem(rawget(fields, "_echo"))
+  if echo_why then fail(P, name .. "._echo", echo_why) end
   P.pos = 1
   validate_record(plan, fields, name, P)
   if #P.list == 0 then error("ocip.validate: " .. name .. " failed without a problem (bug)", 0) end
@@ -781,7 +791,7 @@ function M.request(name, fields)
   if getmetatable(fields) == Request and fields._type == name then return fields end
   local ok, out = pcall(validate_record, plan, fields, name)
   local echo = rawget(fields, "_echo")
-  if not ok or (echo ~= nil and type(echo) ~= "string") then
+  if not ok or (echo ~= nil and echo_problem(echo)) then
     if ok or out == RETRY then return nil, problems_error(name, fields, plan) end
     error(out, 0)
   end

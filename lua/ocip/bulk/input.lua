@@ -67,7 +67,7 @@ local function cell_value(path, cell)
   if path.split then
     local items = {}
     for item in (cell .. ";"):gmatch("([^;]*);") do
-      item = item:match("^%s*(.-)%s*$")
+      item = csv.trim(item)
       if item ~= "" then items[#items + 1] = item end
     end
     return items
@@ -118,7 +118,7 @@ local function csv_rows(request, text, opts, problems)
   end
   local cols, seen = {}, {}
   for i, name in ipairs(header) do
-    name = name:match("^%s*(.-)%s*$")
+    name = csv.trim(name)
     if name == "" then
       problems[#problems + 1] = ("column %d has no name"):format(i)
     else

@@ -119,7 +119,7 @@ function M.read(path)
     local lines = {}
     for line in text:gmatch("[^\r\n]+") do lines[#lines + 1] = line end
     for i, line in ipairs(lines) do
-      line = line:match("^%s*(.-)%s*$"):gsub(",$", "")
+      line = csv.trim(line):gsub(",$", "")
       if line ~= "" and line ~= "[" and line ~= "]" then
         local e = decode_line(line)
         if e then entries[#entries + 1] = e
