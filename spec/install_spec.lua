@@ -135,7 +135,7 @@ describe("ocip help", function()
     assert.equal(0, code)
     local sub, opt = out:find("commands:", 1, true), out:find("-e stat", 1, true)
     assert.truthy(sub and opt and sub < opt)
-    for _, c in ipairs { "run", "repl", "send", "describe", "packs", "sim", "help" } do
+    for _, c in ipairs { "run", "repl", "send", "describe", "packs", "snapshot", "plan", "apply", "sim", "help" } do
       assert.matches("\n  " .. c .. " ", out)
     end
   end)
@@ -157,7 +157,9 @@ describe("shell completion candidates (ocip complete)", function()
   local function complete(words) return (sh(q(host) .. " complete " .. words)) end
 
   it("completes subcommands, request names, field names, packs and topics", function()
-    assert.equal("send\nsim\n", complete("s"))
+    assert.equal("send\nsnapshot\nsim\n", complete("s"))
+    assert.equal("plan\npacks\n", complete("p"))
+    assert.equal("apply\n", complete("ap"))
     assert.matches("\nUserGetRequest23V2\n", "\n" .. complete("send UserGetRequest23"))
     assert.equal("user_id=\n", complete("send UserGetRequest23V2 user_i"))
     assert.matches("UserAddRequest22V2\n", complete("describe UserAddRequest22"))

@@ -129,6 +129,9 @@ function SUBCOMMANDS.help(args) return require("ocip.cli.help").main(args) end
 function SUBCOMMANDS.packs(args) return require("ocip.cli.packs")(args) end
 function SUBCOMMANDS.bulk(args) return require("ocip.cli.bulk")(args) end
 function SUBCOMMANDS.complete(args) return require("ocip.cli.complete")(args) end
+function SUBCOMMANDS.snapshot(args) return require("ocip.cli.snapshot")(args) end
+function SUBCOMMANDS.plan(args) return require("ocip.cli.plan")(args) end
+function SUBCOMMANDS.apply(args) return require("ocip.cli.apply")(args) end
 
 --- cli.main(subcommand, args) -> exit status (nil when the subcommand is unknown)
 function M.main(subcommand, args)

@@ -5,7 +5,7 @@
 -- Not listed in help: the shells call it, people do not.
 local catalog = require "ocip.catalog"
 
-local SUBS = { "run", "repl", "send", "describe", "packs", "sim", "help" }
+local SUBS = { "run", "repl", "send", "describe", "packs", "snapshot", "plan", "apply", "sim", "help" }
 
 local function starts(s, prefix) return s:sub(1, #prefix) == prefix end
 

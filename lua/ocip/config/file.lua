@@ -288,7 +288,10 @@ function M.decode(text, name, format)
   if format == nil then format = text:match("^%s*{") and "json" or "lua" end
   local t, err
   if format == "json" then t, err = load_json(text) else t, err = load_lua(text, name) end
-  if err then return usage(name, err:gsub("^" .. name:gsub("%p", "%%%0") .. ":", "")) end
+  if err then
+    local line, rest = err:match("^" .. name:gsub("%p", "%%%0") .. ":(%d+):%s*(.*)$")
+    return usage(name, line and ("line " .. line .. ": " .. rest) or err)
+  end
   return M.check(t, name)
 end
 
