@@ -20,6 +20,17 @@ H["^ServiceProviderGetRequest%d"] = function(ctx, req, name)
     isEnterprise = sp.enterprise, defaultDomain = sp.domain })
 end
 
+H["^ServiceProviderModifyRequest$"] = function(ctx, req)
+  local sp, code, msg = ctx.state:sp(req.service_provider_id)
+  if not sp then return C.err(code, msg) end
+  C.merge(sp.fields, req, { service_provider_id = true })
+  if req.service_provider_name ~= nil then
+    sp.name = req.service_provider_name ~= C.NIL and req.service_provider_name or nil
+  end
+  if type(req.default_domain) == "string" then sp.domain = req.default_domain end
+  return C.SUCCESS
+end
+
 H["^ServiceProviderDeleteRequest$"] = function(ctx, req)
   local ok, code, msg = ctx.state:delete_sp(req.service_provider_id)
   if not ok then return C.err(code, msg) end
@@ -59,8 +70,9 @@ end
 H["^GroupModifyRequest$"] = function(ctx, req)
   local g, code, msg = ctx.state:group(req.service_provider_id, req.group_id)
   if not g then return C.err(code, msg) end
-  C.merge(g.fields, req)
-  if req.group_name then g.name = req.group_name end
+  C.merge(g.fields, req, { service_provider_id = true, group_id = true })
+  if req.group_name ~= nil then g.name = req.group_name ~= C.NIL and req.group_name or nil end
+  if type(req.default_domain) == "string" then g.domain = req.default_domain end
   if req.user_limit then g.user_limit = req.user_limit end
   return C.SUCCESS
 end
@@ -82,6 +94,28 @@ H["^GroupGetListInServiceProviderRequest$"] = function(ctx, req, name)
   return { _type = rname, groupTable = C.table(rname, "groupTable", C.each(sp.groups.list),
     function(g) return { g.id, g.name, tostring(g.user_limit) } end, keep,
     req.response_size_limit) }
+end
+
+H["^GroupGetListInSystemRequest$"] = function(ctx, req, name)
+  local keep = C.filter(req, {
+    search_criteria_group_id = function(o) return o.g.id end,
+    search_criteria_group_name = function(o) return o.g.name end,
+    search_criteria_service_provider_id = function(o) return o.g.sp.id end,
+    search_criteria_exact_service_provider = function(o) return o.g.sp.id end,
+    search_criteria_reseller_id = function(o) return o.g.sp.reseller_id end,
+  })
+  local all = {}
+  for _, sp in ipairs(ctx.state.sps.list) do
+    for _, g in ipairs(sp.groups.list) do all[#all + 1] = { g = g } end
+  end
+  local rname = name:gsub("Request", "Response")
+  return { _type = rname, groupTable = C.rows(rname, "groupTable", C.each(all), function(o)
+    local g = o.g
+    return { ["Group Id"] = g.id, ["Group Name"] = g.name, ["User Limit"] = tostring(g.user_limit),
+      ["Organization Id"] = g.sp.id,
+      ["Organization Type"] = g.sp.enterprise and "Enterprise" or "Service Provider",
+      ["Reseller Id"] = g.sp.reseller_id }
+  end, keep, req.response_size_limit) }
 end
 
 return H
