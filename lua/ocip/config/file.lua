@@ -96,10 +96,11 @@ local function json_string(s)
   return '"' .. s:gsub('[%c"\\]', function(ch) return JSON_ESC[ch] or ("\\u%04x"):format(ch:byte()) end) .. '"'
 end
 
-local function json_value(v, indent, out)
+-- empty: what an empty table is ("{}" for the sections keyed by id, else "[]")
+local function json_value(v, indent, out, empty)
   if type(v) ~= "table" then out[#out + 1] = scalar(v, json_string) return end
+  if next(v) == nil then out[#out + 1] = empty or "[]" return end
   local arr = is_array(v)
-  if next(v) == nil then out[#out + 1] = arr and "[]" or "{}" return end
   local inner = indent .. "  "
   out[#out + 1] = arr and "[\n" or "{\n"
   local keys = arr and nil or sorted_keys(v)
@@ -144,7 +145,7 @@ function M.encode(state, format)
     for _, k in ipairs(TOP) do if t[k] ~= nil then present[#present + 1] = k end end
     for i, k in ipairs(present) do
       out[#out + 1] = "  " .. json_string(k) .. ": "
-      json_value(t[k], "  ", out)
+      json_value(t[k], "  ", out, k ~= "numbers" and "{}" or nil)
       out[#out + 1] = i < #present and ",\n" or "\n"
     end
     out[#out + 1] = "}\n"
