@@ -70,9 +70,16 @@ local function field_lines(key, old, new, lines)
   local paths = {}
   for p in pairs(a) do paths[p] = true end
   for p in pairs(b) do paths[p] = true end
+  local found, types = {}, {}
   for _, p in ipairs(sorted_keys(paths)) do
-    if not equal(a[p], b[p]) then lines[#lines + 1] = { path = p, old = a[p], new = b[p] } end
+    if not equal(a[p], b[p]) then
+      local line = { path = p, old = a[p], new = b[p] }
+      if p:match("%._type$") then types[#types + 1] = line else found[#found + 1] = line end
+    end
   end
+  -- a record's type is worth a line only when nothing else about it changed
+  for _, l in ipairs(found[1] and {} or types) do lines[#lines + 1] = l end
+  for _, l in ipairs(found) do lines[#lines + 1] = l end
 end
 
 -- A set field sorted (a hand-written file may list it in any order).
