@@ -158,7 +158,7 @@ describe("shell completion candidates (ocip complete)", function()
 
   it("completes subcommands, request names, field names, packs and topics", function()
     assert.equal("send\nsnapshot\nsim\n", complete("s"))
-    assert.equal("plan\npacks\n", complete("p"))
+    assert.equal("packs\nplan\n", complete("p"))
     assert.equal("apply\n", complete("ap"))
     assert.matches("\nUserGetRequest23V2\n", "\n" .. complete("send UserGetRequest23"))
     assert.equal("user_id=\n", complete("send UserGetRequest23V2 user_i"))

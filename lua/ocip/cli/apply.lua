@@ -89,7 +89,7 @@ return function(args)
   local items = p:take(apply.items(plan))
   if #items == 0 then
     c:close()
-    p:finish{ what = "changes" }
+    p:finish{ what = "changes", summary = common.where(target) .. " matches " .. o.args[1] .. ", nothing sent" }
   end
   if o.dry_run then
     for _, it in ipairs(items) do p:ok(it.row, it.key, "dry run: not applied") end
