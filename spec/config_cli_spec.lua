@@ -202,3 +202,94 @@ describe("ocip snapshot, plan and apply", function()
     assert.equal(3, code)
   end)
 end)
+
+describe("ocip apply interrupted", function()
+  local sim, dir
+  setup(function()
+    dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -m 700 " .. q(dir)))
+    -- every document takes 100 ms: 60 users two at a time take 3 s
+    sim = sim_process.start{ users = 0, seconds = 120, password = PASSWORD, latency = 100 }
+  end)
+  teardown(function()
+    if sim then sim.stop() end
+    os.execute("rm -rf " .. q(dir))
+  end)
+
+  -- ocip apply in the background: p.pid, p.wait() -> exit status, stdout, stderr
+  local function spawn(args)
+    local sh = dir .. "/run.sh"
+    local f = assert(io.open(sh, "w"))
+    f:write("set -a; . ", q(sim.env_file), "; set +a\n",
+      "sh -c 'echo $$ > ", q(dir .. "/pid"), "; exec \"$@\"' sh ", HOST, " apply ", args,
+      " > ", q(dir .. "/out"), " 2> ", q(dir .. "/err"), " < /dev/null\n",
+      "echo $? > ", q(dir .. "/rc.tmp"), "; mv ", q(dir .. "/rc.tmp"), " ", q(dir .. "/rc"), "\n")
+    f:close()
+    os.remove(dir .. "/rc")
+    os.remove(dir .. "/pid")
+    assert(os.execute("sh " .. q(sh) .. " >/dev/null 2>&1 &"))
+    local p = {}
+    local function sleep(s) os.execute("sleep " .. s) end
+    for _ = 1, 400 do
+      p.pid = tonumber(read(dir .. "/pid") or "")
+      if p.pid then break end
+      sleep(0.05)
+    end
+    assert(p.pid, "apply did not start")
+    function p.wait()
+      for _ = 1, 1200 do
+        local rc = read(dir .. "/rc")
+        if rc then return tonumber(rc), read(dir .. "/out"), read(dir .. "/err") end
+        sleep(0.05)
+      end
+      error("apply did not end")
+    end
+    function p.rows(path, n)
+      for _ = 1, 1200 do
+        if lines(read(path)) > n then return end
+        sleep(0.05)
+      end
+      error("no " .. n .. " report rows")
+    end
+    return p
+  end
+
+  it("SIGINT: the changes in flight end, every change is reported, exit 130; apply again finishes", function()
+    -- a file that manages only the users of sp1/g1 (no other section)
+    local users = {}
+    for i = 1, 60 do
+      users[("int%02d@example.net"):format(i)] = { last_name = "L" .. i, first_name = "F",
+        calling_line_id_last_name = "L", calling_line_id_first_name = "F" }
+    end
+    local config = require "ocip.config"
+    local file = dir .. "/users.lua"
+    assert(require("ocip.config.file").write(file, config.encode({ format = 1,
+      group = { service_provider_id = "sp1", group_id = "g1" }, users = users }, "lua")))
+    local report = dir .. "/apply.csv"
+    local p = spawn(q(file) .. " --yes --concurrency 2 --report " .. q(report))
+    p.rows(report, 4)
+    os.execute("kill -INT " .. p.pid)
+    local code, out, err = p.wait()
+    assert.equal(130, code, err)
+    assert.matches("SIGINT: stopping", err)
+    assert.matches("ocip apply: interrupted by SIGINT: 60 changes: %d+ ok, 0 failed, 0 skipped, %d+ interrupted", err)
+    assert.matches("ocip apply: to go on: the same ocip apply again", err)
+    assert.is_nil(err:find("--resume", 1, true)) -- apply has no --resume
+    local _, rows = require("ocip.csv").records(read(report))
+    assert.equal(60, #rows)
+    local done = 0
+    for _, r in ipairs(rows) do
+      if r.outcome == "ok" then done = done + 1 else assert.equal("interrupted", r.outcome) end
+    end
+    assert.is_true(done >= 4 and done < 60, tostring(done))
+    assert.matches(": done\n", out)
+    -- the plan is made afresh: only what is left
+    code, out, err = spawn(q(file) .. " --yes --concurrency 16").wait()
+    assert.equal(0, code, err)
+    assert.matches("Plan: " .. (60 - done) .. " to add, 0 to change, 0 to delete%.", out)
+    code, out = spawn(q(file) .. " --yes").wait()
+    assert.equal(0, code)
+    assert.equal("No changes.\n", out)
+  end)
+end)

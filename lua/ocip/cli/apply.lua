@@ -116,7 +116,8 @@ return function(args)
     io.stdout:write(outcome_line(it, r, serr), "\n")
     io.stdout:flush()
     return r, serr
-  end, { label = "apply" })
+  end, { label = "apply", what = "changes",
+    go_on = "the same ocip apply again (it plans afresh: only what is left is sent)" })
   c:close()
   p:finish{ what = "changes" }
 end
