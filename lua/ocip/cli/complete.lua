@@ -62,6 +62,15 @@ return function(args)
     if not req then emit(requests(cur), cur) end
     return 0
   end
+  local FLAGS = {
+    snapshot = { "--group", "--out", "--format", "--concurrency", "--help" },
+    plan = { "--group", "--exit-code", "--concurrency", "--help" },
+    apply = { "--group", "--yes", "--dry-run", "--limit", "--report", "--format", "--concurrency", "--help" },
+  }
+  if FLAGS[sub] and starts(cur, "-") then
+    emit(FLAGS[sub], cur)
+    return 0
+  end
   if sub == "run" and n == 2 then
     local names = {}
     for _, p in ipairs(require("ocip.packs").list()) do
