@@ -2,6 +2,8 @@
 -- hint for (schemas/columns.lua holds the shared ones): "ResponseType.element" ->
 -- headings in the server's order, as the schema's documentation of each response
 -- states them. Pure data.
+local AGENTS_14 = { "User Id", "Last Name", "First Name", "Hiragana Last Name",
+  "Hiragana First Name", "Weight" }
 local USER_ROW = { "User Id", "Last Name", "First Name", "Hiragana Last Name",
   "Hiragana First Name", "Phone Number", "Extension", "Department", "Email Address" }
 local HUNT_AGENTS = { "User Id", "Last Name", "First Name", "Hiragana Last Name",
@@ -19,8 +21,10 @@ local function with(list, ...)
 end
 
 return {
-  ["GroupHuntGroupGetInstanceResponse14.agentUserTable"] = { "User Id", "Last Name",
-    "First Name", "Hiragana Last Name", "Hiragana First Name", "Weight" },
+  ["GroupHuntGroupGetInstanceResponse14.agentUserTable"] = AGENTS_14,
+  ["GroupCallCenterGetInstanceResponse14.agentUserTable"] = AGENTS_14,
+  ["GroupCallCenterGetInstanceResponse14sp3.agentUserTable"] = AGENTS_14,
+  ["GroupCallCenterGetInstanceResponse14sp9.agentUserTable"] = AGENTS_14,
   ["GroupHuntGroupGetInstanceResponse17.agentUserTable"] = HUNT_AGENTS,
   ["GroupHuntGroupGetInstanceResponse17sp1V1.agentUserTable"] = HUNT_AGENTS,
   ["GroupHuntGroupGetInstanceResponse17sp3.agentUserTable"] = HUNT_AGENTS,

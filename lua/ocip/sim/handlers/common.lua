@@ -84,7 +84,13 @@ M.overlay = overlay
 function M.response(req_name, obj, extra)
   local rname = schema.response_of(req_name)
   local o = overlay(rname, obj, false)
-  if extra then for k, v in pairs(extra) do o[k] = v end end
+  if extra then
+    local plan = schema.plan(rname)
+    -- (only the elements this version of the response has)
+    for k, v in pairs(extra) do
+      if plan and plan.by_name[k] then o[k] = v end
+    end
+  end
   return generic.fill(rname, o)
 end
 
@@ -126,7 +132,8 @@ local function replacement(k, v)
     end
   end
   if not only or not is_array(arr) then return nil end
-  return LIST_TARGET[only] or only, arr
+  local base = k:match("^(.*)_list$")
+  return LIST_TARGET[base] or base, arr
 end
 
 local function list_target(k)

@@ -52,7 +52,8 @@ end)
 H["^GroupAccessDeviceGetRequest%d"] = C.in_group(function(ctx, req, name, g)
   local d, code, msg = device(ctx, req, g)
   if not d then return C.err(code, msg) end
-  return C.response(name, d, { numberOfPorts = { unlimited = true },
+  return C.response(name, d, { serviceProviderId = g.sp.id, groupId = g.id,
+    numberOfPorts = { unlimited = true },
     numberOfAssignedPorts = #users_on(g, d.name), status = "Online" })
 end)
 

@@ -273,7 +273,7 @@ end
 H["^ServiceProviderDnGetAvailableListRequest$"] = function(ctx, req, name)
   local sp, code, msg = ctx.state:sp(req.service_provider_id)
   if not sp then return C.err(code, msg) end
-  return { _type = rname_of(name), phoneNumber = sp_free(sp) }
+  return { _type = rname_of(name), availableDn = sp_free(sp) }
 end
 
 H["^GroupDnAssignListRequest$"] = C.in_group(function(_, req, _, g)

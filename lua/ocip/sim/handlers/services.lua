@@ -6,6 +6,7 @@
 local C = require "ocip.sim.handlers.common"
 local State = require "ocip.sim.state"
 local schema = require "ocip.sim.schema"
+local codes = require "ocip.sim.codes"
 
 local H = {}
 
@@ -69,8 +70,9 @@ local function agents_of(req)
   for _, k in ipairs { "agent_skill_list", "skilled_agent_user_id_list" } do
     for _, sk in ipairs(type(req[k]) == "table" and req[k] or {}) do
       local level = sk.skill_level
-      local users = sk.agent_user_id or (type(sk.agent_user_id_list) == "table"
-        and sk.agent_user_id_list.user_id) or sk.user_id or {}
+      -- CallCenterSkillAgentList: agent = {...}; CallCenterReplacementSkilledAgents:
+      -- agents = { user_id = {...} }
+      local users = sk.agent or (type(sk.agents) == "table" and sk.agents.user_id) or {}
       for _, uid in ipairs(users) do add(uid, level) end
     end
   end
@@ -121,6 +123,9 @@ for _, f in ipairs(FAMILIES) do
   local kind = f.kind
 
   H["^" .. f.prefix .. "AddInstanceRequest"] = C.in_group(function(ctx, req, _, g)
+    if ctx.state.ids[req.service_user_id] then
+      return C.err(codes.exists("user", req.service_user_id))
+    end
     local ok, code, msg = check_users(ctx, (agents_of(req)))
     if not ok then return C.err(code, msg) end
     ok, code, msg = check_profile(ctx, g, nil, req.service_instance_profile)
@@ -133,7 +138,7 @@ for _, f in ipairs(FAMILIES) do
     return C.SUCCESS
   end)
 
-  H["^" .. f.prefix .. "GetInstanceRequest%d*$"] = function(ctx, req, name)
+  H["^" .. f.prefix .. "GetInstanceRequest%w*$"] = function(ctx, req, name)
     local s, code, msg = ctx.state:service(req.service_user_id, kind)
     if not s then return C.err(code, msg) end
     local rname = schema.response_of(name)
