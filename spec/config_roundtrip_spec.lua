@@ -153,20 +153,21 @@ describe("configuration as code: round trip", function()
       local sims, c = start_two()
       seed.group(c[1], "sp1", "src")
       local want = assert(config.snapshot(c[1], SRC))
-      -- u05 is a call center agent, u06 a pickup member: take them out everywhere
-      want.users["u05@example.net"] = nil
-      want.users["u06@example.net"] = nil
+      -- u02 is a hunt group agent and a pickup member, u05 a call center agent, u06 a
+      -- pickup member: take them out everywhere (the pickup group is left with nobody)
+      for _, u in ipairs { "u02", "u05", "u06" } do want.users[u .. "@example.net"] = nil end
+      want.hunt_groups["hunt@example.net"].agent_user_id = { "u03@example.net", "u01@example.net" }
       want.call_centers["queue@example.net"].agent_user_id = { "u04@example.net" }
-      want.pickup_groups["Front office"].user_id = { "u02@example.net" }
+      want.pickup_groups["Front office"].user_id = nil
       want.devices["desk-2"] = nil
       want.numbers["2025551016"] = nil
       local plan = assert(config.plan(c[1], want))
       assert.same({}, plan.problems)
       local summary = {}
       for _, ch in ipairs(plan.changes) do summary[#summary + 1] = ch.action .. " " .. ch.label end
-      assert.same({ "delete number 2025551016", "delete device desk-2", "delete user u05@example.net",
-        "delete user u06@example.net", "modify call center queue@example.net",
-        "modify pickup group Front office" }, summary)
+      assert.same({ "delete number 2025551016", "delete device desk-2", "delete user u02@example.net",
+        "delete user u05@example.net", "delete user u06@example.net", "modify hunt group hunt@example.net",
+        "modify call center queue@example.net", "modify pickup group Front office" }, summary)
       local sent = writes(sims[1], function()
         local results, errors = config.apply(c[1], plan)
         for i = 1, #plan.changes do assert.is_true(results[i], tostring(errors[i])) end
@@ -174,11 +175,13 @@ describe("configuration as code: round trip", function()
       local order = {}
       for _, w in ipairs(sent) do order[#order + 1] = w.name end
       -- references first, then the deletes, in the reverse order of the adds
-      assert.same({ "GroupCallCenterModifyAgentListRequest", "GroupCallPickupModifyInstanceRequest",
-        "UserDeleteRequest", "UserDeleteRequest", "GroupAccessDeviceDeleteRequest",
-        "GroupDnUnassignListRequest" }, order)
-      assert.same({ "u04@example.net" }, sent[1].cmd.agent_user_id_list.user_id)
-      local _, err = c[1]:UserGetRequest23V2{ user_id = "u05@example.net" }
+      assert.same({ "GroupHuntGroupModifyInstanceRequest", "GroupCallCenterModifyAgentListRequest",
+        "GroupCallPickupModifyInstanceRequest", "UserDeleteRequest", "UserDeleteRequest", "UserDeleteRequest",
+        "GroupAccessDeviceDeleteRequest", "GroupDnUnassignListRequest" }, order)
+      assert.same({ "u03@example.net", "u01@example.net" }, sent[1].cmd.agent_user_id_list.user_id)
+      assert.same({ "u04@example.net" }, sent[2].cmd.agent_user_id_list.user_id)
+      assert.equal(require("ocip").NIL, sent[3].cmd.user_id_list) -- nobody left: the list is cleared
+      local _, err = c[1]:UserGetRequest23V2{ user_id = "u02@example.net" }
       assert.equal(4008, err.code)
       assert.equal("No changes.\n", config.text(assert(config.plan(c[1], want))))
       stop(sims, c)
@@ -239,10 +242,10 @@ describe("configuration as code: round trip", function()
     end)
   end)
 
-  it("the simulator's own seeded group makes the same round trip", function()
+  it("the simulator's own seeded group (ocip sim --entities) makes the same round trip", function()
     helpers.run(function()
       local ocip = require "ocip"
-      local a = ocip.sim.start{ tcp_port = 0, users = 30 }
+      local a = ocip.sim.start{ tcp_port = 0, users = 30, entities = true }
       local b = ocip.sim.start{ tcp_port = 0, users = 0 }
       local function conn(s)
         return assert(ocip.connect{ host = "127.0.0.1", port = s.tcp_port, tls = false,
@@ -253,6 +256,10 @@ describe("configuration as code: round trip", function()
       local other = { service_provider_id = "sp1", group_id = "g9" }
       local text1 = config.encode(assert(config.snapshot(ca, g1)), "json")
       local want = assert(config.decode(text1, "g1.json"))
+      for _, section in ipairs { "departments", "numbers", "devices", "users", "hunt_groups",
+        "call_centers", "auto_attendants", "pickup_groups" } do
+        assert.truthy(next(want[section]), section) -- every kind is seeded
+      end
       local plan = assert(config.plan(cb, want, other))
       assert.same({}, plan.problems)
       local results, errors = config.apply(cb, plan)
