@@ -95,10 +95,9 @@ local function child_types(ts, k, v)
     if how then
       any = true
       local target = how == "same" and f or inner
-      for _, s in ipairs(sub_types(target, type(v) == "table" and v[1] or v)) do out[#out + 1] = s end
-      if is_array(v) and v[1] ~= nil and type(v[1]) == "table" and v[1]._type then
-        out[#out + 1] = v[1]._type
-      end
+      -- a list's items are records of one type (project switches to an item's own _type)
+      local sample = type(v) == "table" and v[1] or v
+      for _, s in ipairs(sub_types(target, sample)) do out[#out + 1] = s end
     end
   end
   return any and out or nil
