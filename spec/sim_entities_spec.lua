@@ -219,3 +219,39 @@ describe("ocip sim access devices", function()
     end)
   end)
 end)
+
+describe("ocip sim service providers and groups", function()
+  it("Add / Get (every version) / Modify round trip", function()
+    T.with_client({ users = 1 }, function(c)
+      local sp = { service_provider_id = "acme", service_provider_name = "Acme", default_domain = "acme.net",
+        is_enterprise = true, support_email = "help@acme.net",
+        contact = { contact_name = "Ops", contact_number = "2025550100" } }
+      ok(c:ServiceProviderAddRequest13mp2(sp))
+      roundtrip(sp, ok(c:ServiceProviderGetRequest22V4 { service_provider_id = "acme" }))
+      ok(c:ServiceProviderModifyRequest { service_provider_id = "acme", service_provider_name = "Acme Inc",
+        contact = { contact_email = "ops@acme.net" } })
+      local g = ok(c:ServiceProviderGetRequest22V4 { service_provider_id = "acme" })
+      assert.same({ "Acme Inc", "Ops", "ops@acme.net" }, { g.service_provider_name, g.contact.contact_name,
+        g.contact.contact_email })
+      local add = { service_provider_id = "acme", group_id = "hq", default_domain = "acme.net", user_limit = 50,
+        group_name = "HQ", calling_line_id_name = "Acme HQ", time_zone = "America/Chicago",
+        address = { address_line1 = "1 Main St", city = "Springfield", state_or_province = "IL" } }
+      ok(c:GroupAddRequest(add))
+      for _, v in ipairs { "GroupGetRequest22V5", "GroupGetRequest22", "GroupGetRequest14sp7", "GroupGetRequest" } do
+        local r = ok(c:command(ocip.commands[v] { service_provider_id = "acme", group_id = "hq" }))
+        assert.equal(v:gsub("Request", "Response"), r._type)
+        roundtrip(add, r)
+      end
+      ok(c:GroupModifyRequest { service_provider_id = "acme", group_id = "hq", group_name = "Head Office",
+        calling_line_id_name = ocip.NIL, address = { city = "Chicago" } })
+      g = ok(c:GroupGetRequest22V5 { service_provider_id = "acme", group_id = "hq" })
+      assert.same({ "Head Office", "1 Main St", "Chicago" }, { g.group_name, g.address.address_line1,
+        g.address.city })
+      assert.is_nil(g.calling_line_id_name)
+      assert.equal(4152, code(c:GroupModifyRequest { service_provider_id = "acme", group_id = "nope",
+        group_name = "x" }))
+      assert.equal(4006, code(c:ServiceProviderModifyRequest { service_provider_id = "nope",
+        service_provider_name = "x" }))
+    end)
+  end)
+end)

@@ -60,7 +60,7 @@ H["^GroupAddRequest$"] = function(ctx, req)
   return C.SUCCESS
 end
 
-H["^GroupGetRequest%d"] = function(ctx, req, name)
+H["^GroupGetRequest%w*$"] = function(ctx, req, name)
   local g, code, msg = ctx.state:group(req.service_provider_id, req.group_id)
   if not g then return C.err(code, msg) end
   return C.response(name, g.fields, { groupName = g.name, defaultDomain = g.domain,
