@@ -164,6 +164,9 @@ describe("ocip sim responses", function()
         { "UserGetServiceInstanceListInServiceProviderRequest" }, { "GroupGetListInSystemRequest" },
         { "GroupHuntGroupGetInstanceListRequest" }, { "GroupCallCenterGetInstanceListRequest" },
         { "GroupAutoAttendantGetInstanceListRequest" }, { "GroupExtensionLengthGetRequest17" },
+        { "UserCallCenterGetRequest23", { user_id = "user000003@example.net" } },
+        { "UserCallCenterGetListRequest", { user_id = "user000003@example.net" } },
+        { "UserCallPickupGetRequest", { user_id = "user000004@example.net" } },
       }
       local n = 0
       for _, f in ipairs(families) do
