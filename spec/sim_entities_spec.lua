@@ -108,6 +108,18 @@ describe("ocip sim users", function()
   it("assigns services and service packs and lists the assignment", function()
     T.with_client({ users = 2 }, function(c)
       local uid = "user000001@example.net"
+      local pack = { service_provider_id = "sp1", service_pack_name = "Premium Pack",
+        service_pack_description = "All of it", is_available_for_use = true,
+        service_pack_quantity = { unlimited = true }, service_name = { "Call Waiting", "Three-Way Call" } }
+      ok(c:ServiceProviderServicePackAddRequest(pack))
+      assert.equal(4010, code(c:ServiceProviderServicePackAddRequest(pack)))
+      assert.same({ "Premium Pack" }, ok(c:ServiceProviderServicePackGetListRequest {
+        service_provider_id = "sp1" }).service_pack_name)
+      local d = ok(c:ServiceProviderServicePackGetDetailListRequest { service_provider_id = "sp1",
+        service_pack_name = "Premium Pack" })
+      roundtrip(pack, d)
+      assert.same({ "Call Waiting", "Three-Way Call" }, (function()
+        local o = {} for i, r in ipairs(d.user_service_table) do o[i] = r.service end return o end)())
       ok(c:UserServiceAssignListRequest { user_id = uid, service_name = { "Call Forwarding Always",
         "Three-Way Call", "Hoteling Guest" }, service_pack_name = { "Premium Pack" } })
       local l = ok(c:UserServiceGetAssignmentListRequest { user_id = uid })
@@ -116,7 +128,7 @@ describe("ocip sim users", function()
         if row.assigned == "true" then assigned[#assigned + 1] = row.service_name end
       end
       assert.same({ "Call Forwarding Always", "Hoteling Guest", "Three-Way Call" }, assigned)
-      assert.same({ service_pack_name = "Premium Pack", assigned = "true" },
+      assert.same({ service_pack_name = "Premium Pack", assigned = "true", description = "All of it" },
         l.service_packs_assignment_table[1])
       assert.is_true(ok(c:UserServiceIsAssignedRequest { user_id = uid,
         service_name = "Three-Way Call" }).is_assigned)
@@ -126,7 +138,12 @@ describe("ocip sim users", function()
       for _, row in ipairs(l.user_services_assignment_table) do
         if row.service_name == "Three-Way Call" then assert.equal("false", row.assigned) end
       end
-      assert.equal(0, #l.service_packs_assignment_table)
+      assert.same({ service_pack_name = "Premium Pack", assigned = "false", description = "All of it" },
+        l.service_packs_assignment_table[1])
+      ok(c:ServiceProviderServicePackDeleteRequest { service_provider_id = "sp1", service_pack_name = "Premium Pack" })
+      assert.equal(4009, code(c:ServiceProviderServicePackDeleteRequest { service_provider_id = "sp1",
+        service_pack_name = "Premium Pack" }))
+      assert.equal(0, #ok(c:UserServiceGetAssignmentListRequest { user_id = uid }).service_packs_assignment_table)
       assert.equal(4008, code(c:UserServiceAssignListRequest { user_id = "ghost@example.net",
         service_name = { "Three-Way Call" } }))
     end)

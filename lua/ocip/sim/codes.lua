@@ -30,6 +30,7 @@ local NOT_FOUND = {
   device_type = { M.DEVICE_TYPE_NOT_FOUND, "Device Type not found: " },
   pickup = { M.ENTRY_NOT_FOUND, "Call Pickup Group not found: " },
   department = { M.ENTRY_NOT_FOUND, "Department not found: " },
+  service_pack = { M.ENTRY_NOT_FOUND, "Service Pack not found: " },
   reseller = { M.RESELLER_NOT_FOUND, "Reseller not found: " },
 }
 function M.not_found(kind, id)

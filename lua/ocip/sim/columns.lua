@@ -63,6 +63,8 @@ return {
   ["UserCallPickupGetResponse.userTable"] = { "User Id", "Last Name", "First Name",
     "Hiragana Last Name", "Hiragana First Name", "Department", "Phone Number", "Extension",
     "Email Address" },
+  ["ServiceProviderServicePackGetDetailListResponse.userServiceTable"] = { "Service",
+    "Authorized", "Allocated", "Available" },
   ["GroupGetListInSystemResponse.groupTable"] = { "Group Id", "Group Name", "User Limit",
     "Organization Id", "Organization Type", "Reseller Id" },
   ["UserGetServiceInstanceListInSystemResponse.serviceInstanceTable"] = { "User Id",
