@@ -25,7 +25,7 @@ describe("ocip sim call pickup groups", function()
       ok(c:GroupCallPickupAddInstanceRequest(in_group { name = "Front", user_id = { U1, U2 } }))
       assert.equal(4010, code(c:GroupCallPickupAddInstanceRequest(in_group { name = "Front" })))
       -- a user is in one pickup group at most
-      assert.equal(4010, code(c:GroupCallPickupAddInstanceRequest(in_group { name = "Back", user_id = { U2 } })))
+      assert.equal(4225, code(c:GroupCallPickupAddInstanceRequest(in_group { name = "Back", user_id = { U2 } })))
       assert.equal(4008, code(c:GroupCallPickupAddInstanceRequest(in_group { name = "Back",
         user_id = { "ghost@example.net" } })))
       ok(c:GroupCallPickupAddInstanceRequest(in_group { name = "Back", user_id = { U3 } }))

@@ -15,6 +15,7 @@ M.USER_LIMIT = 4130
 M.GROUP_NOT_FOUND = 4152      -- real
 M.DN_IN_USE = 4223
 M.DN_NOT_AVAILABLE = 4224
+M.MEMBER_TAKEN = 4225         -- a user already in another call pickup group
 M.DEVICE_TYPE_NOT_FOUND = 4501 -- real
 M.DEVICE_NOT_FOUND = 4505     -- real
 M.INVALID_EXTENSION = 4909    -- real

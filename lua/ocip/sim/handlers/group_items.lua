@@ -18,7 +18,8 @@ local function check_members(ctx, g, list, except)
       if p ~= except then
         for _, m in ipairs(p.users) do
           if m == uid then
-            return nil, codes.EXISTS, "User already in call pickup group " .. p.name .. ": " .. uid
+            return nil, codes.MEMBER_TAKEN, "User already in call pickup group " .. p.name .. ": "
+              .. uid
           end
         end
       end
