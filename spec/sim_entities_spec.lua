@@ -108,6 +108,18 @@ describe("ocip sim users", function()
   it("assigns services and service packs and lists the assignment", function()
     T.with_client({ users = 2 }, function(c)
       local uid = "user000001@example.net"
+      local pack = { service_provider_id = "sp1", service_pack_name = "Premium Pack",
+        service_pack_description = "All of it", is_available_for_use = true,
+        service_pack_quantity = { unlimited = true }, service_name = { "Call Waiting", "Three-Way Call" } }
+      ok(c:ServiceProviderServicePackAddRequest(pack))
+      assert.equal(4010, code(c:ServiceProviderServicePackAddRequest(pack)))
+      assert.same({ "Premium Pack" }, ok(c:ServiceProviderServicePackGetListRequest {
+        service_provider_id = "sp1" }).service_pack_name)
+      local d = ok(c:ServiceProviderServicePackGetDetailListRequest { service_provider_id = "sp1",
+        service_pack_name = "Premium Pack" })
+      roundtrip(pack, d)
+      assert.same({ "Call Waiting", "Three-Way Call" }, (function()
+        local o = {} for i, r in ipairs(d.user_service_table) do o[i] = r.service end return o end)())
       ok(c:UserServiceAssignListRequest { user_id = uid, service_name = { "Call Forwarding Always",
         "Three-Way Call", "Hoteling Guest" }, service_pack_name = { "Premium Pack" } })
       local l = ok(c:UserServiceGetAssignmentListRequest { user_id = uid })
@@ -116,7 +128,7 @@ describe("ocip sim users", function()
         if row.assigned == "true" then assigned[#assigned + 1] = row.service_name end
       end
       assert.same({ "Call Forwarding Always", "Hoteling Guest", "Three-Way Call" }, assigned)
-      assert.same({ service_pack_name = "Premium Pack", assigned = "true" },
+      assert.same({ service_pack_name = "Premium Pack", assigned = "true", description = "All of it" },
         l.service_packs_assignment_table[1])
       assert.is_true(ok(c:UserServiceIsAssignedRequest { user_id = uid,
         service_name = "Three-Way Call" }).is_assigned)
@@ -126,7 +138,12 @@ describe("ocip sim users", function()
       for _, row in ipairs(l.user_services_assignment_table) do
         if row.service_name == "Three-Way Call" then assert.equal("false", row.assigned) end
       end
-      assert.equal(0, #l.service_packs_assignment_table)
+      assert.same({ service_pack_name = "Premium Pack", assigned = "false", description = "All of it" },
+        l.service_packs_assignment_table[1])
+      ok(c:ServiceProviderServicePackDeleteRequest { service_provider_id = "sp1", service_pack_name = "Premium Pack" })
+      assert.equal(4009, code(c:ServiceProviderServicePackDeleteRequest { service_provider_id = "sp1",
+        service_pack_name = "Premium Pack" }))
+      assert.equal(0, #ok(c:UserServiceGetAssignmentListRequest { user_id = uid }).service_packs_assignment_table)
       assert.equal(4008, code(c:UserServiceAssignListRequest { user_id = "ghost@example.net",
         service_name = { "Three-Way Call" } }))
     end)
@@ -216,6 +233,42 @@ describe("ocip sim access devices", function()
       assert.equal(4505, code(c:GroupAccessDeviceDeleteRequest(in_group { device_name = "old" })))
       assert.equal(4152, code(c:GroupAccessDeviceGetListRequest { service_provider_id = SP, group_id = "x" }))
       assert.equal(4006, code(c:GroupAccessDeviceGetListRequest { service_provider_id = "x", group_id = G }))
+    end)
+  end)
+end)
+
+describe("ocip sim service providers and groups", function()
+  it("Add / Get (every version) / Modify round trip", function()
+    T.with_client({ users = 1 }, function(c)
+      local sp = { service_provider_id = "acme", service_provider_name = "Acme", default_domain = "acme.net",
+        is_enterprise = true, support_email = "help@acme.net",
+        contact = { contact_name = "Ops", contact_number = "2025550100" } }
+      ok(c:ServiceProviderAddRequest13mp2(sp))
+      roundtrip(sp, ok(c:ServiceProviderGetRequest22V4 { service_provider_id = "acme" }))
+      ok(c:ServiceProviderModifyRequest { service_provider_id = "acme", service_provider_name = "Acme Inc",
+        contact = { contact_email = "ops@acme.net" } })
+      local g = ok(c:ServiceProviderGetRequest22V4 { service_provider_id = "acme" })
+      assert.same({ "Acme Inc", "Ops", "ops@acme.net" }, { g.service_provider_name, g.contact.contact_name,
+        g.contact.contact_email })
+      local add = { service_provider_id = "acme", group_id = "hq", default_domain = "acme.net", user_limit = 50,
+        group_name = "HQ", calling_line_id_name = "Acme HQ", time_zone = "America/Chicago",
+        address = { address_line1 = "1 Main St", city = "Springfield", state_or_province = "IL" } }
+      ok(c:GroupAddRequest(add))
+      for _, v in ipairs { "GroupGetRequest22V5", "GroupGetRequest22", "GroupGetRequest14sp7", "GroupGetRequest" } do
+        local r = ok(c:command(ocip.commands[v] { service_provider_id = "acme", group_id = "hq" }))
+        assert.equal(v:gsub("Request", "Response"), r._type)
+        roundtrip(add, r)
+      end
+      ok(c:GroupModifyRequest { service_provider_id = "acme", group_id = "hq", group_name = "Head Office",
+        calling_line_id_name = ocip.NIL, address = { city = "Chicago" } })
+      g = ok(c:GroupGetRequest22V5 { service_provider_id = "acme", group_id = "hq" })
+      assert.same({ "Head Office", "1 Main St", "Chicago" }, { g.group_name, g.address.address_line1,
+        g.address.city })
+      assert.is_nil(g.calling_line_id_name)
+      assert.equal(4152, code(c:GroupModifyRequest { service_provider_id = "acme", group_id = "nope",
+        group_name = "x" }))
+      assert.equal(4006, code(c:ServiceProviderModifyRequest { service_provider_id = "nope",
+        service_provider_name = "x" }))
     end)
   end)
 end)

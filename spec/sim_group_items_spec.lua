@@ -25,7 +25,7 @@ describe("ocip sim call pickup groups", function()
       ok(c:GroupCallPickupAddInstanceRequest(in_group { name = "Front", user_id = { U1, U2 } }))
       assert.equal(4010, code(c:GroupCallPickupAddInstanceRequest(in_group { name = "Front" })))
       -- a user is in one pickup group at most
-      assert.equal(4010, code(c:GroupCallPickupAddInstanceRequest(in_group { name = "Back", user_id = { U2 } })))
+      assert.equal(4225, code(c:GroupCallPickupAddInstanceRequest(in_group { name = "Back", user_id = { U2 } })))
       assert.equal(4008, code(c:GroupCallPickupAddInstanceRequest(in_group { name = "Back",
         user_id = { "ghost@example.net" } })))
       ok(c:GroupCallPickupAddInstanceRequest(in_group { name = "Back", user_id = { U3 } }))
@@ -33,6 +33,9 @@ describe("ocip sim call pickup groups", function()
       assert.same({ U1, U2 }, ids(g.user_table))
       assert.equal("+1-2025550001", g.user_table[1].phone_number)
       assert.same({ "Front", "Back" }, ok(c:GroupCallPickupGetInstanceListRequest(in_group {})).name)
+      local mine = ok(c:UserCallPickupGetRequest { user_id = U2 })
+      assert.same({ "Front", { U1, U2 } }, { mine.name, ids(mine.user_table) })
+      assert.is_nil(ok(c:UserCallPickupGetRequest { user_id = "user000004@example.net" }).name)
       local avail = ok(c:GroupCallPickupGetAvailableUserListRequest(in_group { name = "Front" }))
       assert.same({ U1, U2, "user000004@example.net" }, ids(avail.user_table))
 

@@ -179,6 +179,16 @@ describe("ocip sim call centers", function()
       assert.is_string(a.agent_table[1].last_name)
       assert.equal(4008, code(c:GroupCallCenterAddAgentListRequest { service_user_id = "cc@example.net",
         agent_user_id = { "ghost@example.net" } }))
+      -- the agent's side: its call centers and its own settings
+      ok(c:UserCallCenterModifyRequest19 { user_id = U3, agent_acd_state = "Wrap-Up",
+        use_default_guard_timer = false })
+      local mine = ok(c:UserCallCenterGetRequest23 { user_id = U3 })
+      assert.same({ "Wrap-Up", false }, { mine.agent_acd_state, mine.use_default_guard_timer })
+      assert.same({ service_user_id = "cc@example.net", phone_number = "+1-2025557200", extension = "7200",
+        available = "true", logoff_allowed = "true", type = "Premium", priority = "1",
+        routing_policy = "Skill Based", skill_level = "5" }, mine.call_center_table[1])
+      assert.equal("cc@example.net", ok(c:UserCallCenterGetRequest { user_id = U3 }).user_table[1].service_user_id)
+      assert.equal(0, #ok(c:UserCallCenterGetRequest23 { user_id = "user000004@example.net" }).call_center_table)
       a = ok(c:GroupCallCenterGetAgentListRequest { service_user_id = "cc@example.net",
         search_criteria_user_id = { { mode = "Contains", value = "0002", is_case_insensitive = true } } })
       assert.same({ U2 }, ids(a.agent_table))

@@ -137,13 +137,15 @@ describe("ocip sim responses", function()
         service_name = { "Call Waiting" }, service_pack_name = { "Pack" } })
       must("UserCallForwardingAlwaysModifyRequest", { user_id = "user000001@example.net",
         is_active = true, forward_to_phone_number = "2025550150" })
+      must("ServiceProviderServicePackAddRequest", { service_provider_id = "sp1", service_pack_name = "Pack",
+        is_available_for_use = true, service_pack_quantity = { quantity = 10 }, service_name = { "Call Waiting" } })
       must("ServiceProviderDnAddListRequest", { service_provider_id = "sp1", phone_number = { "3015550100" } })
       must("GroupDnAssignListRequest", grp { phone_number = { "3015550100" } })
 
       -- every version of each family, with the fields it takes out of these
       local keys = { service_provider_id = "sp1", group_id = "g1", user_id = "user000001@example.net",
         device_name = "d1", department_name = "Sales", name = "P1", include_enterprise_departments = true,
-        call_center_type = "Premium", service_name = "Call Waiting" }
+        call_center_type = "Premium", service_name = "Call Waiting", service_pack_name = "Pack" }
       local families = {
         { "UserGetRequest23V2" }, { "GroupAccessDeviceGetRequest24V3" },
         { "GroupAccessDeviceGetUserListRequest21sp1" },
@@ -158,12 +160,16 @@ describe("ocip sim responses", function()
         { "GroupHuntGroupGetAvailableUserListRequest" }, { "GroupCallCenterGetAvailableAgentListRequest" },
         { "GroupDnGetAssignmentListRequest18" }, { "GroupDnGetAvailableListRequest" },
         { "GroupDnGetSummaryListRequest" }, { "ServiceProviderDnGetAvailableListRequest" },
-        { "UserServiceGetAssignmentListRequest" }, { "UserServiceIsAssignedRequest" },
+        { "UserServiceGetAssignmentListRequest" }, { "UserServiceIsAssignedRequest", { service_pack_name = false } },
         { "UserCallForwardingAlwaysGetRequest" }, { "UserCallForwardingNoAnswerGetRequest13mp16" },
         { "UserGetServiceInstanceListInSystemRequest" },
         { "UserGetServiceInstanceListInServiceProviderRequest" }, { "GroupGetListInSystemRequest" },
         { "GroupHuntGroupGetInstanceListRequest" }, { "GroupCallCenterGetInstanceListRequest" },
         { "GroupAutoAttendantGetInstanceListRequest" }, { "GroupExtensionLengthGetRequest17" },
+        { "UserCallCenterGetRequest23", { user_id = "user000003@example.net" } },
+        { "UserCallCenterGetListRequest", { user_id = "user000003@example.net" } },
+        { "UserCallPickupGetRequest", { user_id = "user000004@example.net" } },
+        { "ServiceProviderServicePackGetListRequest" }, { "ServiceProviderServicePackGetDetailListRequest" },
       }
       local n = 0
       for _, f in ipairs(families) do
@@ -172,7 +178,7 @@ describe("ocip sim responses", function()
           local plan = schema.plan(v)
           local fields = {}
           for k, val in pairs(keys) do if plan.by_snake[k] then fields[k] = val end end
-          for k, val in pairs(f[2] or {}) do fields[k] = val end
+          for k, val in pairs(f[2] or {}) do fields[k] = val or nil end
           must(v, fields)
           n = n + 1
         end

@@ -15,6 +15,7 @@ M.USER_LIMIT = 4130
 M.GROUP_NOT_FOUND = 4152      -- real
 M.DN_IN_USE = 4223
 M.DN_NOT_AVAILABLE = 4224
+M.MEMBER_TAKEN = 4225         -- a user already in another call pickup group
 M.DEVICE_TYPE_NOT_FOUND = 4501 -- real
 M.DEVICE_NOT_FOUND = 4505     -- real
 M.INVALID_EXTENSION = 4909    -- real
@@ -30,6 +31,7 @@ local NOT_FOUND = {
   device_type = { M.DEVICE_TYPE_NOT_FOUND, "Device Type not found: " },
   pickup = { M.ENTRY_NOT_FOUND, "Call Pickup Group not found: " },
   department = { M.ENTRY_NOT_FOUND, "Department not found: " },
+  service_pack = { M.ENTRY_NOT_FOUND, "Service Pack not found: " },
   reseller = { M.RESELLER_NOT_FOUND, "Reseller not found: " },
 }
 function M.not_found(kind, id)

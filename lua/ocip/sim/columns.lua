@@ -13,6 +13,9 @@ local DEVICE_USERS = { "Line/Port", "Last Name", "First Name", "Phone Number", "
   "User Type", "Endpoint Type", "Order", "Primary Line/Port", "Extension", "Department",
   "Email Address", "Private Identity" }
 
+local USER_CC = { "Service User Id", "Phone Number", "Extension", "Available",
+  "Logoff Allowed" }
+
 local function with(list, ...)
   local out = {}
   for i, v in ipairs(list) do out[i] = v end
@@ -48,6 +51,20 @@ return {
   ["GroupDnGetAssignmentListResponse.dnTable"] = { "Phone Numbers", "Assigned To",
     "Department", "Activated" },
   ["GroupDnGetSummaryListResponse.dnTable"] = { "Phone Numbers", "Assigned" },
+  ["UserCallCenterGetResponse.userTable"] = USER_CC,
+  ["UserCallCenterGetListResponse.userTable"] = USER_CC,
+  ["UserCallCenterGetResponse16.callCenterTable"] = with(USER_CC, "Type", "Priority"),
+  ["UserCallCenterGetResponse17.callCenterTable"] = with(USER_CC, "Type", "Priority"),
+  ["UserCallCenterGetResponse17sp4.callCenterTable"] = with(USER_CC, "Type", "Priority"),
+  ["UserCallCenterGetResponse19.callCenterTable"] = with(USER_CC, "Type", "Priority",
+    "Routing Policy", "Skill Level"),
+  ["UserCallCenterGetResponse23.callCenterTable"] = with(USER_CC, "Type", "Priority",
+    "Routing Policy", "Skill Level"),
+  ["UserCallPickupGetResponse.userTable"] = { "User Id", "Last Name", "First Name",
+    "Hiragana Last Name", "Hiragana First Name", "Department", "Phone Number", "Extension",
+    "Email Address" },
+  ["ServiceProviderServicePackGetDetailListResponse.userServiceTable"] = { "Service",
+    "Authorized", "Allocated", "Available" },
   ["GroupGetListInSystemResponse.groupTable"] = { "Group Id", "Group Name", "User Limit",
     "Organization Id", "Organization Type", "Reseller Id" },
   ["UserGetServiceInstanceListInSystemResponse.serviceInstanceTable"] = { "User Id",

@@ -127,6 +127,7 @@ function M.snapshot(st)
   for _, sp in ipairs(st.sps.list) do
     local s = { id = sp.id, name = sp.name, enterprise = sp.enterprise, domain = sp.domain,
       reseller_id = sp.reseller_id, fields = sp.fields, settings = sp.settings,
+      service_packs = sp.service_packs,
       dns = sorted_free_dns(sp.dns),
       admins = list_of(sp.admins), groups = {} }
     for _, g in ipairs(sp.groups.list) do

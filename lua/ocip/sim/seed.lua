@@ -106,6 +106,12 @@ function M.entities(st)
 
   st:add_child(g, "pickups", "Front Office", { users = ids(1, 4) })
 
+  g.sp.service_packs = g.sp.service_packs or {}
+  g.sp.service_packs["Office Pack"] = { service_pack_name = "Office Pack",
+    service_pack_description = "Forwarding, waiting, three-way", is_available_for_use = true,
+    service_pack_quantity = { unlimited = true }, service_name = { "Call Forwarding Always",
+      "Call Waiting", "Three-Way Call" } }
+
   for i = 1, math.min(5, #users) do
     local u = users[i]
     u.services = { ["Call Forwarding Always"] = true, ["Call Waiting"] = true,

@@ -158,7 +158,8 @@ function State:add_sp(o)
   end
   local sp = { kind = "sp", id = o.id, name = o.name, enterprise = o.enterprise and true or false,
     domain = o.domain or self.domain, groups = omap(), admins = omap(), dns = {},
-    reseller_id = o.reseller_id, fields = o.fields or {}, settings = o.settings or {} }
+    reseller_id = o.reseller_id, fields = o.fields or {}, settings = o.settings or {},
+    service_packs = o.service_packs }
   oput(self.sps, o.id, sp)
   return sp
 end

@@ -7,6 +7,7 @@ local generic = require "ocip.sim.generic"
 local respond = require "ocip.sim.respond"
 
 local M = {}
+local NIL = require("ocip.sentinel").NIL
 
 M.SUCCESS = respond.SUCCESS
 
@@ -98,7 +99,9 @@ end
 function M.store(req, skip)
   local o = {}
   for k, v in pairs(req) do
-    if type(k) == "string" and k:sub(1, 1) ~= "_" and not (skip and skip[k]) then o[k] = v end
+    if type(k) == "string" and k:sub(1, 1) ~= "_" and not (skip and skip[k]) and v ~= NIL then
+      o[k] = v
+    end
   end
   return o
 end
@@ -109,7 +112,6 @@ end
 --- (`agent_user_id_list = { user_id = {...} }`, `sip_alias_list`) replace the list
 --- the Add request carried (`agent_user_id`, `alias`), and lists of records keyed
 --- by `key` (auto attendant menu keys) merge by key (a nil entry removes the key).
-local NIL = require("ocip.sentinel").NIL
 M.NIL = NIL
 
 -- Modify's "<x>_list" wrapper -> the Add request's field, where the name differs.

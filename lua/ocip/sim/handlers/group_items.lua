@@ -18,7 +18,8 @@ local function check_members(ctx, g, list, except)
       if p ~= except then
         for _, m in ipairs(p.users) do
           if m == uid then
-            return nil, codes.EXISTS, "User already in call pickup group " .. p.name .. ": " .. uid
+            return nil, codes.MEMBER_TAKEN, "User already in call pickup group " .. p.name .. ": "
+              .. uid
           end
         end
       end
@@ -83,6 +84,27 @@ H["^GroupCallPickupGetInstanceListRequest$"] = C.in_group(function(_, _, name, g
   for _, o in ipairs(g.pickups.list) do names[#names + 1] = o.name end
   return { _type = rname_of(name), name = names }
 end)
+
+-- The pickup group of a user, with its members.
+H["^UserCallPickupGetRequest$"] = function(ctx, req, name)
+  local u, code, msg = ctx.state:user(req.user_id)
+  if not u then return C.err(code, msg) end
+  local rname = rname_of(name)
+  local found
+  for _, p in ipairs(u.group.pickups.list) do
+    for _, m in ipairs(p.users) do
+      if m == u.user_id then found = p break end
+    end
+    if found then break end
+  end
+  local members = {}
+  for _, uid in ipairs(found and found.users or {}) do
+    local m = ctx.state.ids[uid]
+    if m then members[#members + 1] = m end
+  end
+  return { _type = rname, name = found and found.name,
+    userTable = C.rows(rname, "userTable", C.each(members), C.user_cells) }
+end
 
 -- Users of the group in no pickup group (besides the named one's own members).
 H["^GroupCallPickupGetAvailableUserListRequest$"] = C.in_group(function(_, req, name, g)

@@ -252,6 +252,39 @@ H["^GroupCallCenterGetAgentListRequest$"] = C.within(call_center, function(ctx, 
     req.response_size_limit) }
 end)
 
+-- A user's call centers (as agent): settings from UserCallCenterModifyRequest*
+-- (ocip.sim.handlers.settings, family "UserCallCenter") and the table of the call
+-- centers of the user's group that have the user as agent.
+local function user_call_centers(ctx, req, name)
+  local u, code, msg = ctx.state:user(req.user_id)
+  if not u then return C.err(code, msg) end
+  local rname = schema.response_of(name)
+  local elem
+  for _, e in ipairs(schema.plan(rname).elements) do
+    if e.table then elem = e.name end
+  end
+  local list = {}
+  for _, s in ipairs(u.group.services.list) do
+    if s.kind == "call_center" then
+      for _, a in ipairs(type(s.agent_user_id) == "table" and s.agent_user_id or {}) do
+        if a == u.user_id then list[#list + 1] = s break end
+      end
+    end
+  end
+  local tbl = C.rows(rname, elem, C.each(list), function(s)
+    local p = profile(s)
+    return { ["Service User Id"] = s.user_id, ["Phone Number"] = e164(p),
+      ["Extension"] = p.extension, ["Available"] = "true",
+      ["Logoff Allowed"] = C.yn(s.allow_agent_logoff), ["Type"] = s.type, ["Priority"] = "1",
+      ["Routing Policy"] = s.routing_type,
+      ["Skill Level"] = s.agent_skill and s.agent_skill[u.user_id] }
+  end)
+  local settings = u.settings and u.settings.UserCallCenter or {}
+  return C.response(name, settings, { [elem] = tbl })
+end
+H["^UserCallCenterGetRequest%w*$"] = user_call_centers
+H["^UserCallCenterGetListRequest$"] = user_call_centers
+
 -- Service instances of a service provider or of the system ---------------------
 
 local INSTANCE_CRITERIA = {

@@ -234,7 +234,9 @@ H["^UserServiceGetAssignmentListRequest$"] = function(ctx, req, name)
   return { _type = rname,
     servicePacksAssignmentTable = C.table(rname, "servicePacksAssignmentTable",
       C.each(sorted_keys(packs)), function(p)
-        return { p, C.yn(u.service_packs and u.service_packs[p]), nil } end),
+        local def = u.sp.service_packs and u.sp.service_packs[p]
+        return { p, C.yn(u.service_packs and u.service_packs[p]),
+          type(def) == "table" and def.service_pack_description or nil } end),
     userServicesAssignmentTable = C.table(rname, "userServicesAssignmentTable",
       C.each(sorted_keys(names)), function(s) return { s, C.yn(assigned[s]) } end) }
 end
