@@ -21,6 +21,8 @@ void loop_push_task_ud(lua_State *L, ocip_task *t) {
 ocip_task *loop_task_new(lua_State *L, ocip_loop *lp, int nargs) {
     luaL_checktype(L, -(nargs + 1), LUA_TFUNCTION);
     lua_State *co = lua_newthread(L);                     /* fn args... co */
+    /* a new thread has LUA_MINSTACK slots: room for fn and every argument first */
+    if (!lua_checkstack(co, nargs + 1 + LUA_MINSTACK)) luaL_error(L, "too many arguments for a task");
     ocip_task *t = lua_newuserdatauv(L, sizeof *t, 2);   /* fn args... co ud */
     memset(t, 0, sizeof *t);
     t->lp = lp;

@@ -40,6 +40,19 @@ describe("ocip host", function()
     assert.equal("2\tone\ttwo words\nfalse\tone\ttwo words\ttrue\n", out)
   end)
 
+  it("passes many script arguments (more than a coroutine's initial stack)", function()
+    local path = script([[print(select("#", ...), (select(300, ...)), #arg)]])
+    local words = {}
+    for i = 1, 300 do words[i] = tostring(i) end
+    local out, code, err = ocip(q(path) .. " " .. table.concat(words, " "))
+    os.remove(path)
+    assert.equal(0, code, err)
+    assert.equal("300\t300\t300\n", out)
+    out, code, err = ocip([[-e 'ocip = require "ocip" local t = ocip.spawn(function(...) return select("#", ...) end, table.unpack({}, 1, 250)) print(select(2, t:join()))']])
+    assert.equal(0, code, err)
+    assert.equal("250\n", out)
+  end)
+
   it("`ocip run FILE args` is `ocip FILE args`", function()
     local path = script([[print(arg[0], ...)]])
     local out, code = ocip("run " .. q(path) .. " a b")

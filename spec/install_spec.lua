@@ -143,7 +143,7 @@ describe("ocip help", function()
     assert.equal(0, code)
     local sub, opt = out:find("commands:", 1, true), out:find("-e stat", 1, true)
     assert.truthy(sub and opt and sub < opt)
-    for _, c in ipairs { "run", "repl", "send", "describe", "packs", "sim", "help" } do
+    for _, c in ipairs { "run", "repl", "send", "describe", "packs", "snapshot", "plan", "apply", "sim", "help" } do
       assert.matches("\n  " .. c .. " ", out)
     end
   end)
@@ -165,7 +165,11 @@ describe("shell completion candidates (ocip complete)", function()
   local function complete(words) return (sh(q(host) .. " complete " .. words)) end
 
   it("completes subcommands, request names, field names, packs and topics", function()
-    assert.equal("send\nsim\n", complete("s"))
+    assert.equal("send\nsnapshot\nsim\n", complete("s"))
+    assert.equal("packs\nplan\n", complete("p"))
+    assert.equal("apply\n", complete("ap"))
+    assert.equal("--exit-code\n", complete("plan g1.lua --ex"))
+    assert.equal("--yes\n", complete("apply g1.lua --y"))
     assert.matches("\nUserGetRequest23V2\n", "\n" .. complete("send UserGetRequest23"))
     assert.equal("user_id=\n", complete("send UserGetRequest23V2 user_i"))
     assert.matches("UserAddRequest22V2\n", complete("describe UserAddRequest22"))

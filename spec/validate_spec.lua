@@ -284,6 +284,15 @@ describe("validation reports every problem at once", function()
     end
   end)
 
+  it("does not list a required boolean given as false (snake key) among the missing fields", function()
+    local R = "GroupDepartmentGetListRequest18"
+    local _, err = catalog.build(R, { service_provider_id = "sp", group_id = "g",
+      include_enterprise_departments = false, zzz = 1 })
+    assert.are.same({ R .. ".zzz" }, fields_of(err))
+    _, err = catalog.build(R, { service_provider_id = "sp", includeEnterpriseDepartments = false, zzz = 1 })
+    assert.are.same({ R .. ".zzz", R .. ".group_id" }, fields_of(err))
+  end)
+
   it("keeps a single problem on one line, as before", function()
     local _, err = catalog.build("UserGetRequest23V2", {})
     assert.are.equal(1, #err.problems)

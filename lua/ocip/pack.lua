@@ -431,7 +431,8 @@ end
 
 --- finish(opts): report file, problems and a summary on stderr; exits (pack.EXIT).
 -- opts.what: what a row is ("rows", "groups"); opts.summary: the pack's own summary text
--- (instead of the counts). At most 20 problem lines go to stderr; the report has all.
+-- (instead of the counts); opts.go_on: after an interruption, how to finish the work
+-- (default, for packs with --resume: the same command with --resume REPORT). At most 20 problem lines go to stderr; the report has all.
 function Pack:finish(opts)
   if type(opts) ~= "table" then opts = { what = opts } end
   local status = self:exit_code()
@@ -480,7 +481,9 @@ function Pack:finish(opts)
   if self.interrupted then -- a partial file would pass for a complete one
     for _, out in ipairs(self.outputs) do out:abandon() end
   end
-  if self.interrupted and self.o.report then
+  if self.interrupted and opts.go_on then
+    io.stderr:write(("%s: to go on: %s\n"):format(self.name, opts.go_on))
+  elseif self.interrupted and self.o.report and self.spec.resume then -- only packs that take --resume
     io.stderr:write(("%s: to go on: the same command with --resume %s\n"):format(self.name, self.o.report))
   end
   io.stderr:flush()

@@ -1,6 +1,7 @@
 -- A simulator in a child process for the CLI and script-pack specs, with its
 -- settings in files so that no password ever appears on a command line.
---   local sim = sim_process.start{ users = 50, password = "...", latency = MS (optional) }
+--   local sim = sim_process.start{ users = 50, password = "...", latency = MS (optional),
+--                                  args = "--state FILE ..." (more sim flags, optional) }
 --   sim.port, sim.pid, sim.env_file (sh file exporting OCIP_*), sim.profile (Lua profile)
 --   sim.sh(cmd) -> stdout, code, stderr   runs cmd with the env file sourced
 --   sim.argv() -> the sim's /proc cmdline ("" when unavailable); sim.stop() (bounded)
@@ -22,9 +23,9 @@ function M.start(opts)
   local simenv = dir .. "/sim.env"
   write(simenv, ("export OCIP_SIM_ADMIN=%s OCIP_SIM_PASSWORD=%s\n"):format(q(opts.admin or "admin"), q(opts.password)))
   -- `exec` keeps the pid: the first line is the sim's pid, the second its ready line
-  local cmd = (". %s; echo $$; exec timeout %d %s sim --tcp 0 --users %d --for %d%s 2>/dev/null"):format(
+  local cmd = (". %s; echo $$; exec timeout %d %s sim --tcp 0 --users %d --for %d%s%s 2>/dev/null"):format(
     q(simenv), (opts.seconds or 30) + 5, q(helpers.host()), opts.users or 50, opts.seconds or 30,
-    opts.latency and (" --latency " .. opts.latency) or "")
+    opts.latency and (" --latency " .. opts.latency) or "", opts.args and (" " .. opts.args) or "")
   local pipe = assert(io.popen("sh -c " .. q(cmd), "r"))
   local pid = tonumber(pipe:read("l"))
   local ready = pipe:read("l") or ""

@@ -5,7 +5,7 @@
 -- Not listed in help: the shells call it, people do not.
 local catalog = require "ocip.catalog"
 
-local SUBS = { "run", "repl", "send", "bulk", "describe", "packs", "sim", "help" }
+local SUBS = { "run", "repl", "send", "bulk", "describe", "packs", "snapshot", "plan", "apply", "sim", "help" }
 
 local function starts(s, prefix) return s:sub(1, #prefix) == prefix end
 
@@ -64,6 +64,15 @@ return function(args)
       return 0
     end
     if not req then emit(requests(cur), cur) end
+    return 0
+  end
+  local FLAGS = {
+    snapshot = { "--group", "--out", "--format", "--concurrency", "--help" },
+    plan = { "--group", "--exit-code", "--concurrency", "--help" },
+    apply = { "--group", "--yes", "--dry-run", "--limit", "--report", "--format", "--concurrency", "--help" },
+  }
+  if FLAGS[sub] and starts(cur, "-") then
+    emit(FLAGS[sub], cur)
     return 0
   end
   if sub == "run" and n == 2 then

@@ -15,6 +15,9 @@ commands:
   bulk REQUEST FILE      any request, one per row of a CSV / JSON / NDJSON file (ocip help bulk)
   describe CMD           fields of a request; describe --find TEXT searches request names
   packs                  list the script packs found, with their descriptions
+  snapshot --group SP/G  write a group's configuration to a file (Lua data or JSON)
+  plan FILE              what apply would change: + add, ~ modify field by field, - delete
+  apply FILE --yes       make a live group match FILE, in dependency order
   sim                    a local OCI-P simulator (TCP, TLS, SOAP) for trying things out
   help [TOPIC]           this help; topics: the commands above, connect, exit, lua
 options (as lua5.4's): -e stat, -l mod, -i, -v/--version, -E, -W, --, -   (ocip help lua)]==]

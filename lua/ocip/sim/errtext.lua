@@ -59,8 +59,10 @@ local function outside_quotes(s, fn)
   return table.concat(out)
 end
 
--- One "field: message" of the validator with XML names.
-local function one(name, cmd, field, msg)
+-- One problem's text with XML names.
+local function problem(name, cmd, err)
+  local msg = type(err) == "table" and (err.message or tostring(err)) or tostring(err or "invalid")
+  local field = type(err) == "table" and err.field
   if type(field) ~= "string" or msg:sub(1, #field + 2) ~= field .. ": " then
     field = msg:match("^([%w_%.%[%]]+): ")
     if not field then return msg end
@@ -81,20 +83,17 @@ local function one(name, cmd, field, msg)
 end
 
 --- errtext.validation(name, cmd, err) -> the validator's message for request
---- `name` (decoded `cmd`) with XML element names instead of snake_case keys; every
---- problem of err.problems (the validator lists them all) in the validator's order.
+--- `name` (decoded `cmd`) with XML element names instead of snake_case keys: one
+--- line per problem when there are several (err.problems).
 function M.validation(name, cmd, err)
-  local problems = type(err) == "table" and err.problems
-  if type(problems) == "table" and #problems > 1 then
-    local parts = {}
-    for i, p in ipairs(problems) do
-      local text = tostring(p.field) .. ": " .. tostring(p.message)
-      parts[i] = one(name, cmd, p.field, text)
-    end
-    return #parts .. " problems: " .. table.concat(parts, "; ")
+  local list = type(err) == "table" and type(err.problems) == "table" and err.problems
+  if not list or #list < 2 then return problem(name, cmd, err) end
+  local out = {}
+  for i, p in ipairs(list) do
+    out[i] = problem(name, cmd, { field = p.field, message = tostring(p.field) .. ": "
+      .. tostring(p.message) })
   end
-  local msg = type(err) == "table" and (err.message or tostring(err)) or tostring(err or "invalid")
-  return one(name, cmd, type(err) == "table" and err.field, msg)
+  return table.concat(out, "\n")
 end
 
 return M
