@@ -353,10 +353,11 @@ local function owner_cells(dn, owner)
   else
     local p = type(owner.service_instance_profile) == "table" and owner.service_instance_profile
       or {}
-    c["Last Name"], c["First Name"] = p.calling_line_id_last_name, p.calling_line_id_first_name
-    c["Extension"] = p.extension
+    -- (the schema: a service instance's name in "Last Name", its type in "First Name")
     c["User Type"] = ({ hunt_group = "Hunt Group", call_center = "Call Center",
       auto_attendant = "Auto Attendant" })[owner.kind]
+    c["Last Name"], c["First Name"] = p.name, c["User Type"]
+    c["Extension"] = p.extension
     c["Assigned To"] = p.name
   end
   return c
