@@ -86,7 +86,9 @@ common: --dry-run (-n)    validate and print what would be done; connect to noth
         --raw-csv         CSV cells as they are (default: a ' before a cell starting with
                           = + - @ tab or CR, which a spreadsheet would run as a formula;
                           our CSV reader takes that ' off again)
-        --concurrency N   commands in flight at once (default ]] .. M.DEFAULT_CONCURRENCY .. [[)
+        --concurrency N   commands in flight at once (default ]] .. (spec.concurrency == "auto"
+          and "2 x sessions x batch: enough to keep every session's documents full"
+          or M.DEFAULT_CONCURRENCY) .. [[)
         --rate N          at most N commands per second
         progress on stderr: a bar on a terminal, else a line every 10 s (OCIP_PROGRESS=bar|lines|off)
 signals: SIGINT (Ctrl-C) or SIGTERM stops sending, waits up to ]] .. M.GRACE .. [[ s for the commands
@@ -123,7 +125,8 @@ end
 function Pack:parse(argv)
   local flags, rest = profile.take_flags(argv or {})
   if not flags then self:die(rest) end
-  local o = { flags = flags, args = {}, concurrency = M.DEFAULT_CONCURRENCY, format = "csv" }
+  local o = { flags = flags, args = {}, format = "csv",
+    concurrency = self.spec.concurrency ~= "auto" and M.DEFAULT_CONCURRENCY or nil }
   local options = self.spec.options or {}
   for _, s in pairs(options) do if s.list then o[s[1]] = {} end end
   local i = 1
@@ -229,6 +232,14 @@ function Pack:connect()
   end
   self.client, self.connected = c, true
   return c
+end
+
+--- auto_concurrency(settings) -> commands in flight that keep every session busy: each
+-- session takes up to `batch` commands per document (default 4 sessions x 15), and twice
+-- that many in flight lets the next documents fill while answers are on their way.
+function M.auto_concurrency(settings)
+  settings = settings or {}
+  return 2 * (settings.sessions or 4) * (settings.batch or 15) * (settings.pipeline or 1)
 end
 
 --- take(items) -> the first --limit items (all without --limit)
@@ -342,7 +353,7 @@ local function classify(self, r, err, codes)
   if r ~= nil then return "ok" end
   local kind = type(err) == "table" and err.kind
   if self.interrupted and kind ~= "server" then return "interrupted" end
-  if kind == "server" then
+  if kind == "server" and not err.followup then -- a follow-up's code is not the row's
     local named = codes[math.tointeger(tonumber(err.code)) or err.code]
     if named then return named end
   end
@@ -380,7 +391,7 @@ function Pack:run(c, items, fn, opts)
       end
       bar:step(FINE[outcome] or false)
       return r, err
-    end, { limit = self.o.concurrency })
+    end, { limit = self.o.concurrency or M.auto_concurrency(self.conn_settings) })
   end
   if run.grace then run.grace:cancel() end
   self.running = nil

@@ -4,9 +4,18 @@
 --     opts: format = "csv" | "json" | "ndjson" | nil (guessed from the text),
 --           set = { "path=value", ... } (fixed values for every row), separator (CSV; else
 --           sniffed from the header: ",", ";" or tab), ignore_unknown (CSV columns the
---           request has no field for are left out, with a warning on stderr).
+--           request has no field for are left out, with a warning on stderr),
+--           name (the prefix of those warnings, default "bulk"), and for recipes
+--           (ocip.bulk.recipe):
+--           columns = { [lowercased name] = { path = "field.path" (an alias), value =
+--             fn(cell) -> value | nil, message (converts a cell), clear = "field.path"
+--             (where @nil goes), virtual = true (no field: the cell goes to item.extra) } },
+--           prepare = fn(fields, extra) -> nil | problem | { problems } (after --set,
+--             before validation: defaults, virtual columns),
+--           key = fn(fields, extra, row) -> the row's key.
 --     items: array in file order of { row = n (1 = first data row), line = l (CSV),
---            key = text naming the row in reports, fields = table, req = validated request
+--            key = text naming the row in reports, fields = table, extra = { virtual
+--            column -> cell }, req = validated request
 --            (nil when the row has problems), problems = { "message", ... } | nil,
 --            duplicate_of = n | nil }
 --     problems: file-level problems (bad header, unknown column, bad --set, unreadable
@@ -62,8 +71,10 @@ local function row_key(request, fields, row)
   return "row " .. row
 end
 
+-- value of a cell for a path: @nil -> NIL; a column's own conversion; ;-split lists
 local function cell_value(path, cell)
   if cell == "@nil" then return NIL end
+  if path.value then return path.value(cell) end
   if path.split then
     local items = {}
     for item in (cell .. ";"):gmatch("([^;]*);") do
@@ -75,17 +86,42 @@ local function cell_value(path, cell)
   return cell
 end
 
--- --set items: { path=, value= } resolved, or problems
-local function parse_sets(request, sets, problems)
+-- A column name -> its target: { path = resolved path } (a field, an alias of one, with
+-- the alias's conversion), or { virtual = name } (the recipe's own column), or nil, why.
+local function column(request, name, columns)
+  local spec = columns and columns[name:lower()]
+  if spec and spec.virtual then return { virtual = name:lower() } end
+  local path, why = paths.resolve(request, spec and spec.path or name)
+  if not path then
+    if spec then why = ("column '%s' (%s): %s"):format(name, spec.path, why) end
+    return nil, why
+  end
+  if spec then
+    path.value = spec.value
+    if spec.clear then path.clear = assert(paths.resolve(request, spec.clear)) end
+  end
+  return { path = path }
+end
+
+-- stores a cell at a column's path (@nil at its `clear` path when it has one)
+local function store(fields, path, cell)
+  local v, why = cell_value(path, cell)
+  if v == nil then return nil, ("%s: %s"):format(path.text, why or "no value") end
+  if v == NIL and path.clear then return paths.set(fields, path.clear, NIL) end
+  return paths.set(fields, path, v)
+end
+
+-- --set items: { col = column target, value = } resolved, or problems
+local function parse_sets(request, sets, columns, problems)
   local out = {}
   for _, item in ipairs(sets or {}) do
     local k, v = item:match("^([^=]+)=(.*)$")
     if not k then
       problems[#problems + 1] = "--set " .. item .. ": expected field=value"
     else
-      local path, why = paths.resolve(request, k)
-      if not path then problems[#problems + 1] = "--set " .. why
-      else out[#out + 1] = { path = path, value = v } end
+      local col, why = column(request, k, columns)
+      if not col then problems[#problems + 1] = "--set " .. why
+      else out[#out + 1] = { col = col, value = v } end
     end
   end
   return out
@@ -122,17 +158,24 @@ local function csv_rows(request, text, opts, problems)
     if name == "" then
       problems[#problems + 1] = ("column %d has no name"):format(i)
     else
-      local path, why = paths.resolve(request, name)
-      if not path and opts.ignore_unknown and why:find("^unknown column") then
-        io.stderr:write("bulk: ", why, ": ignored\n")
-      elseif not path then problems[#problems + 1] = why
+      local col, why = column(request, name, opts.columns)
+      local path = col and col.path
+      if not col and opts.ignore_unknown and why:find("unknown column") then
+        io.stderr:write(opts.name or "bulk", ": ", why, ": ignored\n")
+      elseif not col then problems[#problems + 1] = why
+      elseif col.virtual then
+        if seen[col.virtual] then
+          problems[#problems + 1] = ("columns %d and %d are both %s"):format(seen[col.virtual], i, col.virtual)
+        end
+        seen[col.virtual] = i
+        cols[i] = col
       else
         local norm = table.concat(paths.keys(path), ".")
         if seen[norm] then
           problems[#problems + 1] = ("columns %d and %d both give %s"):format(seen[norm], i, norm)
         end
         seen[norm] = i
-        cols[i] = path
+        cols[i] = col
       end
     end
   end
@@ -141,14 +184,16 @@ local function csv_rows(request, text, opts, problems)
     local rec = records[r]
     local blank = #rec <= 1 and (rec[1] or "") == ""
     if not blank then
-      local item = { row = #rows + 1, line = lines[r], fields = {}, problems = nil }
+      local item = { row = #rows + 1, line = lines[r], fields = {}, extra = {}, problems = nil }
       if #rec ~= #header then
         item.problems = { ("has %d fields, the header %d"):format(#rec, #header) }
       end
-      for i, path in pairs(cols) do
-        local cell = rec[i]
-        if cell and cell ~= "" then
-          local ok, why = paths.set(item.fields, path, cell_value(path, cell))
+      for i = 1, #header do
+        local col, cell = cols[i], rec[i]
+        if col and cell and cell ~= "" then
+          local ok, why = true, nil
+          if col.virtual then item.extra[col.virtual] = cell
+          else ok, why = store(item.fields, col.path, cell) end
           if not ok then item.problems = item.problems or {}; table.insert(item.problems, why) end
         end
       end
@@ -196,9 +241,33 @@ local function json_rows(text, format, problems)
   return rows
 end
 
+-- JSON objects: top-level keys that are a recipe's columns go to their path (aliases,
+-- with the column's conversion of strings) or to item.extra (virtual columns).
+local function json_columns(request, rows, columns)
+  for _, item in ipairs(rows) do
+    item.extra = item.extra or {}
+    local keys = {}
+    for k in pairs(item.fields) do
+      if type(k) == "string" and columns[k:lower()] then keys[#keys + 1] = k end
+    end
+    table.sort(keys)
+    for _, k in ipairs(keys) do
+      local v = item.fields[k]
+      item.fields[k] = nil
+      local col, why = column(request, k, columns)
+      local ok = col ~= nil
+      if col and col.virtual then item.extra[col.virtual] = v
+      elseif col and type(v) == "string" then ok, why = store(item.fields, col.path, v)
+      elseif col and v == NIL and col.path.clear then ok, why = paths.set(item.fields, col.path.clear, NIL)
+      elseif col then ok, why = paths.set(item.fields, col.path, v) end
+      if not ok then item.problems = item.problems or {}; table.insert(item.problems, why) end
+    end
+  end
+end
+
 -- JSON objects with keys the request has no field for: those keys left out (one warning
 -- per key), for `ignore_unknown`.
-local function drop_unknown(request, rows)
+local function drop_unknown(request, rows, name)
   local warned = {}
   for _, item in ipairs(rows) do
     for k in pairs(item.fields) do
@@ -206,7 +275,7 @@ local function drop_unknown(request, rows)
         item.fields[k] = nil
         if not warned[k] then
           warned[k] = true
-          io.stderr:write("bulk: unknown field '", k, "': ", request, " has no such field: ignored\n")
+          io.stderr:write(name or "bulk", ": unknown field '", k, "': ", request, " has no such field: ignored\n")
         end
       end
     end
@@ -232,7 +301,7 @@ function M.load(request, text, opts)
     problems[1] = "unknown request " .. tostring(request)
     return {}, problems
   end
-  local sets = parse_sets(request, opts.set, problems)
+  local sets = parse_sets(request, opts.set, opts.columns, problems)
   local format = opts.format or guess_format(text)
   local rows
   if format == "csv" then rows = csv_rows(request, text, opts, problems)
@@ -240,23 +309,36 @@ function M.load(request, text, opts)
   else problems[#problems + 1] = "unknown format " .. tostring(format) .. " (csv, json, ndjson)"; rows = {} end
   if #problems > 0 then return rows, problems end
 
-  if opts.ignore_unknown and format ~= "csv" then drop_unknown(request, rows) end
+  if opts.columns and format ~= "csv" then json_columns(request, rows, opts.columns) end
+  if opts.ignore_unknown and format ~= "csv" then drop_unknown(request, rows, opts.name) end
   local first_seen = {}
   for _, item in ipairs(rows) do
+    item.extra = item.extra or {}
     for _, s in ipairs(sets) do
-      local ok, why = paths.set(item.fields, s.path, cell_value(s.path, s.value))
+      local ok, why = true, nil
+      if s.col.virtual then
+        if item.extra[s.col.virtual] ~= nil then ok, why = nil, s.col.virtual .. ": set twice" end
+        item.extra[s.col.virtual] = s.value
+      else
+        ok, why = store(item.fields, s.col.path, s.value)
+      end
       if not ok then
         item.problems = item.problems or {}
         table.insert(item.problems, why .. " (a column and --set both give it)")
       end
     end
+    if opts.prepare and not item.problems then
+      local more = opts.prepare(item.fields, item.extra)
+      if type(more) == "string" then more = { more } end
+      if more and #more > 0 then item.problems = more end
+    end
     paths.compact(item.fields)
-    item.key = row_key(request, item.fields, item.row)
+    item.key = opts.key and opts.key(item.fields, item.extra, item.row) or row_key(request, item.fields, item.row)
     if not item.problems then
       local req, err = catalog.build(request, item.fields)
       if req then
         item.req = req
-        local c = canonical(item.fields)
+        local c = canonical({ item.fields, item.extra })
         local first = first_seen[c]
         if first then
           item.duplicate_of = first
