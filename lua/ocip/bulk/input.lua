@@ -8,7 +8,8 @@
 --           name (the prefix of those warnings, default "bulk"), and for recipes
 --           (ocip.bulk.recipe):
 --           columns = { [lowercased name] = { path = "field.path" (an alias), value =
---             fn(cell) -> value | nil, message (converts a cell), clear = "field.path"
+--             fn(cell) -> value | nil, message (converts a cell; each item of a ;-list),
+--             clear = "field.path"
 --             (where @nil goes), virtual = true (no field: the cell goes to item.extra) } },
 --           prepare = fn(fields, extra) -> nil | problem | { problems } (after --set,
 --             before validation: defaults, virtual columns),
@@ -74,15 +75,20 @@ end
 -- value of a cell for a path: @nil -> NIL; a column's own conversion; ;-split lists
 local function cell_value(path, cell)
   if cell == "@nil" then return NIL end
-  if path.value then return path.value(cell) end
   if path.split then
     local items = {}
     for item in (cell .. ";"):gmatch("([^;]*);") do
       item = item:match("^%s*(.-)%s*$")
-      if item ~= "" then items[#items + 1] = item end
+      if item ~= "" then
+        local v, why = item, nil
+        if path.value then v, why = path.value(item) end
+        if v == nil then return nil, why end
+        items[#items + 1] = v
+      end
     end
     return items
   end
+  if path.value then return path.value(cell) end
   return cell
 end
 
@@ -152,7 +158,7 @@ local function csv_rows(request, text, opts, problems)
     problems[#problems + 1] = "the file is empty (a header row naming the fields is needed)"
     return {}
   end
-  local cols, seen = {}, {}
+  local cols, seen, ignored = {}, {}, {}
   for i, name in ipairs(header) do
     name = name:match("^%s*(.-)%s*$")
     if name == "" then
@@ -161,7 +167,7 @@ local function csv_rows(request, text, opts, problems)
       local col, why = column(request, name, opts.columns)
       local path = col and col.path
       if not col and opts.ignore_unknown and why:find("unknown column") then
-        io.stderr:write(opts.name or "bulk", ": ", why, ": ignored\n")
+        ignored[#ignored + 1] = name
       elseif not col then problems[#problems + 1] = why
       elseif col.virtual then
         if seen[col.virtual] then
@@ -178,6 +184,10 @@ local function csv_rows(request, text, opts, problems)
         cols[i] = col
       end
     end
+  end
+  if #ignored > 0 then
+    io.stderr:write(("%s: column%s %s: no field of %s: ignored\n"):format(opts.name or "bulk",
+      #ignored > 1 and "s" or "", table.concat(ignored, ", "), request))
   end
   local rows = {}
   for r = 2, #records do

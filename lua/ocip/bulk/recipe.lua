@@ -17,12 +17,16 @@
 --                  { "service_instance_profile.calling_line_id_last_name",
 --                    from = "service_instance_profile.name" } },
 --     prepare = fn(fields, extra) -> nil | problem(s)   -- before defaults and validation
+--                                  -- (or a list of such functions, run in order)
 --     key = "field.path" | fn(fields, extra) -> key      -- default: the request's id field
 --     unique = fn(item) -> text | false                  -- default: the key, any case
 --     after = fn(fields, extra) -> { { request, fields }, ... }  -- follow-ups, sent in
 --                                  -- order once the main request succeeded, validated first
 --     send = fn(c, item) -> result | nil, err            -- instead of sending item.req
 --     codes = { [4010] = "exists" }, delete = true (needs --yes),
+--     ignore_unknown = true         -- columns that are no field are left out (deletes: an
+--                                  -- add file works as input), with a note on stderr
+--     ignored = { "column", ... }   -- accepted and left out (read-only export columns)
 --     notes = "more --help text", example = "scripts/examples/NAME.csv",
 --   }, arg)
 -- Any other field of the request is a column too (dotted paths, [i], ;-lists, @nil),
@@ -46,6 +50,11 @@ M.ABSENT = { [4008] = "absent", [4009] = "absent", [4505] = "absent" }
 -- code applies)
 function M.national(cell)
   return cell:match("^%+%d+%-(%d+)$") or cell
+end
+
+--- mac(cell) -> a MAC address without separators: "00:1a:2B-3c.4d:5e" -> "001A2B3C4D5E"
+function M.mac(cell)
+  return (cell:gsub("[:%-%.%s]", ""):upper())
 end
 
 --- list(cell) -> the ;-separated items of a cell, trimmed, empty ones left out
@@ -91,6 +100,71 @@ function M.group_department(sp, group, name)
   return { _type = "GroupDepartmentKey", service_provider_id = sp, group_id = group, name = name }
 end
 
+--- columns(list, ...) -> one list of columns (the lists joined, in order)
+function M.columns(...)
+  local out = {}
+  for _, list in ipairs{ ... } do
+    for _, c in ipairs(list) do out[#out + 1] = c end
+  end
+  return out
+end
+
+--- group columns: the service provider and group every group-level request names
+M.GROUP = {
+  { "service_provider_id", required = true, doc = "the service provider (or enterprise)" },
+  { "group_id", required = true, doc = "the group" },
+}
+
+--- profile(base, add) -> the columns of a service instance's profile (hunt groups, call
+-- centers, auto attendants) at `base` (service_instance_profile): name, calling line id,
+-- phone number, extension, department (prepare with recipe.department), password, ...
+function M.profile(base, add)
+  local function at(f) return base .. "." .. f end
+  return {
+    { "name", path = at "name", required = add, doc = "its name (" .. at "name" .. ")" },
+    { "calling_line_id_last_name", path = at "calling_line_id_last_name",
+      doc = add and "default: name" or nil },
+    { "calling_line_id_first_name", path = at "calling_line_id_first_name",
+      doc = add and "default: name" or nil },
+    { "phone_number", path = at "phone_number", value = M.national,
+      doc = "national number, or +1-2025550101 (the display form)" .. (add and "" or "; @nil: none") },
+    { "extension", path = at "extension", doc = add and "" or "@nil: none" },
+    { "department", virtual = true, doc = "a department of the group, by name" },
+    { "password", path = at "password" },
+    { "language", path = at "language" },
+    { "time_zone", path = at "time_zone" },
+    add and { "aliases", path = at "alias", doc = "SIP aliases, ;-separated (up to 3)" }
+      or { "aliases", path = at "sip_alias_list.sip_alias", clear = at "sip_alias_list",
+        doc = "SIP aliases, ;-separated (replace the list; @nil: none)" },
+  }
+end
+
+--- department(dest, sp_field, group_field) -> a prepare function: the virtual column
+-- `department` (a name) becomes a GroupDepartmentKey at the dotted path dest, for the
+-- row's service_provider_id and group_id (fields of the request, or virtual columns)
+function M.department(dest)
+  return function(fields, extra)
+    local name = extra.department
+    if name == nil then return end
+    if name == "@nil" or name == NIL then M.put(fields, dest, NIL) return end
+    local sp = fields.service_provider_id or extra.service_provider_id
+    local g = fields.group_id or extra.group_id
+    if not sp or not g then
+      return "department: needs the columns service_provider_id and group_id (the department's group)"
+    end
+    M.put(fields, dest, M.group_department(sp, g, name))
+  end
+end
+
+--- group_key(name_field) -> key function "SP/GROUP/NAME" for objects named within a group
+function M.group_key(name_field)
+  return function(fields)
+    local v = M.get(fields, name_field)
+    if v == nil then return nil end
+    return ("%s/%s/%s"):format(tostring(fields.service_provider_id), tostring(fields.group_id), tostring(v))
+  end
+end
+
 -- friendly column spec -> the input engine's { [lower name] = {path, value, clear, virtual} }
 local function engine_columns(spec)
   local out = {}
@@ -99,6 +173,7 @@ local function engine_columns(spec)
       out[c[1]:lower()] = { path = c.path or c[1], value = c.value, clear = c.clear, virtual = c.virtual }
     end
   end
+  for _, name in ipairs(spec.ignored or {}) do out[name:lower()] = { virtual = true } end
   return out
 end
 
@@ -140,13 +215,17 @@ function M.help(spec)
       lines[#lines + 1] = ("  %-" .. width .. "s  %s"):format(name, doc)
     end
   end
-  lines[#lines + 1] = ("  and any other field of %s by name or dotted path (ocip describe %s);"):format(
+  lines[#lines + 1] = ("  and any other field of %s by name or dotted path\n  (ocip describe %s);"):format(
     spec.request, spec.request)
   lines[#lines + 1] = "  cells: empty = absent, @nil = clear (xsi:nil), true/false, lists ;-separated"
+  if spec.ignored then
+    lines[#lines + 1] = "  ignored columns (read-only, e.g. in a users_export file):\n    "
+      .. pack.wrap(spec.ignored, ", ", "    ")
+  end
   if spec.defaults and #spec.defaults > 0 then
     local d = {}
     for i, x in ipairs(spec.defaults) do d[i] = default_text(x) end
-    lines[#lines + 1] = "defaults (when a row leaves them empty): " .. pack.wrap(d, ", ", "  ")
+    lines[#lines + 1] = "defaults (when a row leaves them empty):\n  " .. pack.wrap(d, ", ", "  ")
   end
   if spec.notes then lines[#lines + 1] = spec.notes end
   lines[#lines + 1] = [[
@@ -311,11 +390,14 @@ function M.run(spec, argv)
   local format = input_format(o, path, p)
   check_required(spec, p, path, o, text, format)
   local items, problems = input.load(request, text, {
-    format = format, set = o.set, ignore_unknown = o.ignore_unknown, name = spec.name,
+    format = format, set = o.set, ignore_unknown = o.ignore_unknown or spec.ignore_unknown, name = spec.name,
     columns = engine_columns(spec),
     prepare = (spec.prepare or spec.defaults) and function(fields, extra)
-      local more = spec.prepare and spec.prepare(fields, extra)
-      if more then return more end
+      local steps = type(spec.prepare) == "table" and spec.prepare or { spec.prepare }
+      for _, step in ipairs(steps) do
+        local more = step(fields, extra)
+        if more then return more end
+      end
       apply_defaults(spec, fields, extra)
     end or nil,
     key = spec.key and (type(spec.key) == "function" and spec.key or function(fields)
