@@ -671,11 +671,14 @@ local function collect_record(plan, t, path, P)
     if by_key[f.xml] == f then -- an element name repeated in another branch is checked once
       P.pos = i
       local vx = rawget(t, f.xml)
-      local vs = f.snake ~= f.xml and rawget(t, f.snake) or nil
+      local vs = nil -- not `a and b or nil`: that loses a false value
+      if f.snake ~= f.xml then vs = rawget(t, f.snake) end
       if vx ~= nil and vs ~= nil then
         out[f.xml] = fail(P, join(path, f.snake), ("given twice (as %s and %s)"):format(f.snake, f.xml))
       elseif vx ~= nil or vs ~= nil then
-        out[f.xml] = check_field(f, vx == nil and vs or vx, path, P)
+        local v = vx
+        if v == nil then v = vs end
+        out[f.xml] = check_field(f, v, path, P)
       end
     end
   end
