@@ -22,8 +22,9 @@
 --     problems: file-level problems (bad header, unknown column, bad --set, unreadable
 --            file): nothing may be sent while there are any.
 -- CSV cells: empty -> the field is absent; `@nil` -> ocip.NIL (xsi:nil); a list of plain
--- values without an index in its column name -> the cell split on ";"; other values are
--- strings (the validator converts integers and booleans, true/false). A cell written
+-- values without an index in its column name -> the cell split on ";"; boolean fields
+-- take true/false (any case) or 1/0; other values are strings (the validator converts
+-- integers). A cell written
 -- neutralised by ocip's CSV writer ('=1+2) reads back as written by the server.
 local csv = require "ocip.csv"
 local catalog = require "ocip.catalog"
@@ -72,9 +73,19 @@ local function row_key(request, fields, row)
   return "row " .. row
 end
 
--- value of a cell for a path: @nil -> NIL; a column's own conversion; ;-split lists
+-- xs:boolean lexical forms, any case (spreadsheets write TRUE/FALSE)
+local BOOLEAN = { ["true"] = true, ["1"] = true, ["false"] = false, ["0"] = false }
+
+-- value of a cell for a path: @nil -> NIL; a column's own conversion; ;-split lists;
+-- booleans (other cells stay strings: the validator converts numbers)
 local function cell_value(path, cell)
   if cell == "@nil" then return NIL end
+  local last = path.segs[#path.segs]
+  if not path.value and last.field and last.field.prim == "boolean" and not path.split then
+    local b = BOOLEAN[cell:match("^%s*(.-)%s*$"):lower()]
+    if b ~= nil then return b end
+    return cell -- the validator names the problem
+  end
   if path.split then
     local items = {}
     for item in (cell .. ";"):gmatch("([^;]*);") do
