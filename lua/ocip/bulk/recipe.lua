@@ -39,6 +39,8 @@ local catalog = require "ocip.catalog"
 local NIL = require("ocip.sentinel").NIL
 
 local M = {}
+M.NIL = NIL
+
 
 M.EXISTS = { [4010] = "exists" }
 -- a Delete that finds nothing: user/admin/service instance (4008), device, pickup group,
