@@ -13,7 +13,9 @@
 --             (where @nil goes), virtual = true (no field: the cell goes to item.extra) } },
 --           prepare = fn(fields, extra) -> nil | problem | { problems } (after --set,
 --             before validation: defaults, virtual columns),
---           key = fn(fields, extra, row) -> the row's key.
+--           key = fn(fields, extra, row) -> the row's key,
+--           columns_only = true (only those columns: others are unknown, or ignored with
+--             ignore_unknown).
 --     items: array in file order of { row = n (1 = first data row), line = l (CSV),
 --            key = text naming the row in reports, fields = table, extra = { virtual
 --            column -> cell }, req = validated request
@@ -105,9 +107,10 @@ end
 
 -- A column name -> its target: { path = resolved path } (a field, an alias of one, with
 -- the alias's conversion), or { virtual = name } (the recipe's own column), or nil, why.
-local function column(request, name, columns)
+local function column(request, name, columns, only)
   local spec = columns and columns[name:lower()]
   if spec and spec.virtual then return { virtual = name:lower() } end
+  if only and not spec then return nil, ("unknown column '%s': not a column of this pack"):format(name) end
   local path, why = paths.resolve(request, spec and spec.path or name)
   if not path then
     if spec then why = ("column '%s' (%s): %s"):format(name, spec.path, why) end
@@ -129,14 +132,14 @@ local function store(fields, path, cell)
 end
 
 -- --set items: { col = column target, value = } resolved, or problems
-local function parse_sets(request, sets, columns, problems)
+local function parse_sets(request, sets, columns, only, problems)
   local out = {}
   for _, item in ipairs(sets or {}) do
     local k, v = item:match("^([^=]+)=(.*)$")
     if not k then
       problems[#problems + 1] = "--set " .. item .. ": expected field=value"
     else
-      local col, why = column(request, k, columns)
+      local col, why = column(request, k, columns, only)
       if not col then problems[#problems + 1] = "--set " .. why
       else out[#out + 1] = { col = col, value = v } end
     end
@@ -175,7 +178,7 @@ local function csv_rows(request, text, opts, problems)
     if name == "" then
       problems[#problems + 1] = ("column %d has no name"):format(i)
     else
-      local col, why = column(request, name, opts.columns)
+      local col, why = column(request, name, opts.columns, opts.columns_only)
       local path = col and col.path
       if not col and opts.ignore_unknown and why:find("unknown column") then
         ignored[#ignored + 1] = name
@@ -264,12 +267,20 @@ end
 
 -- JSON objects: top-level keys that are a recipe's columns go to their path (aliases,
 -- with the column's conversion of strings) or to item.extra (virtual columns).
-local function json_columns(request, rows, columns)
+local function json_columns(request, rows, opts)
+  local columns, only = opts.columns, opts.columns_only
   for _, item in ipairs(rows) do
     item.extra = item.extra or {}
     local keys = {}
     for k in pairs(item.fields) do
-      if type(k) == "string" and columns[k:lower()] then keys[#keys + 1] = k end
+      if type(k) == "string" and columns[k:lower()] then keys[#keys + 1] = k
+      elseif only and type(k) == "string" then -- not a column of the pack
+        item.fields[k] = nil
+        if not opts.ignore_unknown then
+          item.problems = item.problems or {}
+          table.insert(item.problems, ("unknown column '%s': not a column of this pack"):format(k))
+        end
+      end
     end
     table.sort(keys)
     for _, k in ipairs(keys) do
@@ -322,7 +333,7 @@ function M.load(request, text, opts)
     problems[1] = "unknown request " .. tostring(request)
     return {}, problems
   end
-  local sets = parse_sets(request, opts.set, opts.columns, problems)
+  local sets = parse_sets(request, opts.set, opts.columns, opts.columns_only, problems)
   local format = opts.format or guess_format(text)
   local rows
   if format == "csv" then rows = csv_rows(request, text, opts, problems)
@@ -330,7 +341,7 @@ function M.load(request, text, opts)
   else problems[#problems + 1] = "unknown format " .. tostring(format) .. " (csv, json, ndjson)"; rows = {} end
   if #problems > 0 then return rows, problems end
 
-  if opts.columns and format ~= "csv" then json_columns(request, rows, opts.columns) end
+  if opts.columns and format ~= "csv" then json_columns(request, rows, opts) end
   if opts.ignore_unknown and format ~= "csv" then drop_unknown(request, rows, opts.name) end
   local first_seen = {}
   for _, item in ipairs(rows) do

@@ -24,6 +24,7 @@
 --                                  -- order once the main request succeeded, validated first
 --     send = fn(c, item) -> result | nil, err            -- instead of sending item.req
 --     codes = { [4010] = "exists" }, delete = true (needs --yes),
+--     only = true                   -- the columns above only, not every field of the request
 --     ignore_unknown = true         -- columns that are no field are left out (deletes: an
 --                                  -- add file works as input), with a note on stderr
 --     ignored = { "column", ... }   -- accepted and left out (read-only export columns)
@@ -171,9 +172,7 @@ end
 local function engine_columns(spec)
   local out = {}
   for _, c in ipairs(spec.columns or {}) do
-    if c.virtual or c.path or c.value or c.clear then
-      out[c[1]:lower()] = { path = c.path or c[1], value = c.value, clear = c.clear, virtual = c.virtual }
-    end
+    out[c[1]:lower()] = { path = c.path or c[1], value = c.value, clear = c.clear, virtual = c.virtual }
   end
   for _, name in ipairs(spec.ignored or {}) do out[name:lower()] = { virtual = true } end
   return out
@@ -393,7 +392,7 @@ function M.run(spec, argv)
   check_required(spec, p, path, o, text, format)
   local items, problems = input.load(request, text, {
     format = format, set = o.set, ignore_unknown = o.ignore_unknown or spec.ignore_unknown, name = spec.name,
-    columns = engine_columns(spec),
+    columns = engine_columns(spec), columns_only = spec.only,
     prepare = (spec.prepare or spec.defaults) and function(fields, extra)
       local steps = type(spec.prepare) == "table" and spec.prepare or { spec.prepare }
       for _, step in ipairs(steps) do
