@@ -178,6 +178,21 @@ local function engine_columns(spec)
   return out
 end
 
+-- Required columns whose field the schema does not require (user_numbers_assign's
+-- phone_number): each row must give them. Columns the schema requires are the
+-- validator's (it lists all of a row's problems at once).
+local function row_required(spec)
+  local list = {}
+  for _, c in ipairs(spec.columns or {}) do
+    if c.required and not c.virtual then
+      local path = paths.resolve(spec.request, c.path or c[1])
+      local seg = path and path.segs[1]
+      if path and not (#path.segs == 1 and seg.field and seg.field.required) then list[#list + 1] = c end
+    end
+  end
+  return list
+end
+
 local function apply_defaults(spec, fields, extra)
   for _, d in ipairs(spec.defaults or {}) do
     if M.get(fields, d[1]) == nil then
@@ -387,20 +402,28 @@ function M.run(spec, argv)
   end
   local request = spec.request
 
+  local must = row_required(spec)
   local text = read(path, p)
   local format = input_format(o, path, p)
   check_required(spec, p, path, o, text, format)
   local items, problems = input.load(request, text, {
     format = format, set = o.set, ignore_unknown = o.ignore_unknown or spec.ignore_unknown, name = spec.name,
     columns = engine_columns(spec), columns_only = spec.only,
-    prepare = (spec.prepare or spec.defaults) and function(fields, extra)
+    prepare = function(fields, extra)
+      local missing = {}
+      for _, c in ipairs(must) do
+        if M.get(fields, c.path or c[1]) == nil then
+          missing[#missing + 1] = ("%s: required column empty"):format(c[1])
+        end
+      end
+      if #missing > 0 then return missing end
       local steps = type(spec.prepare) == "table" and spec.prepare or { spec.prepare }
       for _, step in ipairs(steps) do
         local more = step(fields, extra)
         if more then return more end
       end
       apply_defaults(spec, fields, extra)
-    end or nil,
+    end,
     key = spec.key and (type(spec.key) == "function" and spec.key or function(fields)
       local v = M.get(fields, spec.key)
       return v ~= nil and v ~= NIL and tostring(v) or nil
