@@ -186,8 +186,9 @@ local function row_required(spec)
   for _, c in ipairs(spec.columns or {}) do
     if c.required and not c.virtual then
       local path = paths.resolve(spec.request, c.path or c[1])
-      local seg = path and path.segs[1]
-      if path and not (#path.segs == 1 and seg.field and seg.field.required) then list[#list + 1] = c end
+      local schema = path ~= nil
+      for _, seg in ipairs(path and path.segs or {}) do schema = schema and seg.field and seg.field.required end
+      if path and not schema then list[#list + 1] = c end
     end
   end
   return list
