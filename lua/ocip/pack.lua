@@ -72,8 +72,9 @@ common: --dry-run (-n)    validate and print what would be done; connect to noth
     lines[#lines + 1] = [[
         --out FILE        write the data to FILE (appears when complete; default stdout)]]
   end
+  lines[#lines + 1] = spec.format_help and ("        --format F        " .. spec.format_help) or [[
+        --format F        csv (default), json or ndjson: the data and the --report file]]
   lines[#lines + 1] = [[
-        --format F        csv (default), json or ndjson: the data and the --report file
         --report FILE     the outcome of every row, written as outcomes arrive:
                           row,key,outcome,error_kind,error_code,message; outcome ok,
                           exists, absent, failed, skipped, interrupted (dry run: valid)]]
@@ -106,6 +107,8 @@ local COMMON = {
 local RESUME = { ["--resume"] = { "resume", "s" } }
 local OUT = { ["--out"] = { "out", "s" }, ["-o"] = { "out", "s" } }
 
+-- spec.formats = { text = true, ... } and spec.format = "text": a pack whose --format
+-- values are its own (its --report then stays CSV)
 function M.new(spec)
   local p = setmetatable({ name = spec.name, spec = spec, outcomes = {}, started = ocip.now(),
     outputs = {} }, Pack)
@@ -125,7 +128,7 @@ end
 function Pack:parse(argv)
   local flags, rest = profile.take_flags(argv or {})
   if not flags then self:die(rest) end
-  local o = { flags = flags, args = {}, format = "csv",
+  local o = { flags = flags, args = {}, format = self.spec.format or "csv",
     concurrency = self.spec.concurrency ~= "auto" and M.DEFAULT_CONCURRENCY or nil }
   local options = self.spec.options or {}
   for _, s in pairs(options) do if s.list then o[s[1]] = {} end end
@@ -160,7 +163,13 @@ function Pack:parse(argv)
     end
     i = i + 1
   end
-  if not output.FORMATS[o.format] then
+  local formats = self.spec.formats -- a pack's own formats (user_digest: text, json, md)
+  if formats and not formats[o.format] then
+    local names = {}
+    for k in pairs(formats) do names[#names + 1] = k end
+    table.sort(names)
+    self:die(("--format: %s is not one of %s"):format(o.format, table.concat(names, ", ")))
+  elseif not formats and not output.FORMATS[o.format] then
     self:die(("--format: %s is not one of %s"):format(o.format, output.FORMAT_NAMES))
   end
   local want = self.spec.args or { min = 0, max = 0 }
@@ -327,7 +336,8 @@ function Pack:open_report()
   if self.stream or not self.o.report then return end
   local carried = {}
   for _, e in ipairs(self.outcomes) do carried[#carried + 1] = e end
-  local r, err = report.start(self.o.report, self.o.format, carried, self.o.raw_csv)
+  local format = output.FORMATS[self.o.format] and self.o.format or "csv"
+  local r, err = report.start(self.o.report, format, carried, self.o.raw_csv)
   if not r then self:die("--report: " .. tostring(err.message or err), M.EXIT.usage) end
   self.stream = r
 end
