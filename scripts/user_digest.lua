@@ -230,15 +230,6 @@ if o.format == "json" then text = json.encode(digest) .. "\n"
 elseif o.format == "md" then text = render_md()
 else text = render_text() end
 
-local file, tmp = io.stdout, nil
-if o.out then
-  tmp = o.out .. ".part"
-  file = io.open(tmp, "wb") or p:die("--out: cannot write " .. tmp)
-end
-file:write(text)
-if tmp then
-  file:close()
-  local ok, rerr = os.rename(tmp, o.out)
-  if not ok then p:die(tostring(rerr), pack.EXIT.failed) end
-end
+local ok, werr = json.write(o.out, text)
+if not ok then p:die("--out: " .. tostring(werr), pack.EXIT.failed) end
 os.exit(pack.EXIT.ok)

@@ -4,6 +4,8 @@
 --     keys first, in that order (other keys after, sorted)
 --   json.array(t) -> t, encoded as an array even when empty
 --   json.encode(v, indent) -> text (indent: spaces per level, default 2; 0: one line)
+--   json.write(path, text) -> true | nil, err: text to stdout (path nil) or to PATH.part,
+--     renamed over PATH once complete (a document appears whole or not at all)
 -- Strings, numbers and booleans as ocip.pack.output encodes them; ocip.NIL is null.
 local output = require "ocip.pack.output"
 local NIL = require("ocip.sentinel").NIL
@@ -56,6 +58,21 @@ local function encode(v, indent, level, out)
     encode(v[k], indent, level + 1, out)
   end
   out[#out + 1] = close .. "}"
+end
+
+function M.write(path, text)
+  if not path then
+    io.stdout:write(text)
+    io.stdout:flush()
+    return true
+  end
+  local tmp = path .. ".part"
+  local f, err = io.open(tmp, "wb")
+  if not f then return nil, err end
+  local ok, werr = f:write(text)
+  f:close()
+  if not ok then os.remove(tmp) return nil, werr end
+  return os.rename(tmp, path)
 end
 
 function M.encode(v, indent)

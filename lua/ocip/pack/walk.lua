@@ -2,8 +2,9 @@
 -- inventory). Every function runs inside a task with a connected client `c` and returns
 -- its result, or nil, err (the first error of its requests).
 --   walk.scope(group_flag, sp_flag) -> { sp=, group= } | nil, message   ("SP/GROUP", "SP")
---   walk.groups(c, scope) -> { { sp=, group= }, ... }: the scope's group, or the groups of
---     its service provider, or every group of every service provider
+--   walk.groups(c, scope) -> { { sp=, group=, sp_name=, group_name= }, ... }: the scope's
+--     group, or the groups of its service provider, or every group of every service
+--     provider (names where the lists give them)
 --   walk.users(c, sp, group) -> the group's UserGetListInGroup rows
 --   walk.instances(c, sp, group) -> { { kind=, id=, name=, phone_number= (national),
 --     extension= }, ... }: hunt groups, call centers, auto attendants of the group
@@ -56,12 +57,15 @@ end
 
 function M.groups(c, scope)
   if scope.group then return { { sp = scope.sp, group = scope.group } } end
-  local sps = { scope.sp }
+  local sps, names = { scope.sp }, {}
   if not scope.sp then
     local r, err = c:ServiceProviderGetListRequest{}
     if not r then return nil, err end
     sps = {}
-    for _, row in ipairs(r.service_provider_table or {}) do sps[#sps + 1] = row.service_provider_id end
+    for _, row in ipairs(r.service_provider_table or {}) do
+      sps[#sps + 1] = row.service_provider_id
+      names[row.service_provider_id] = row.service_provider_name
+    end
   end
   local lists, err = M.each(sps, function(sp)
     return c:GroupGetListInServiceProviderRequest{ service_provider_id = sp }
@@ -69,7 +73,9 @@ function M.groups(c, scope)
   if not lists then return nil, err end
   local out = {}
   for i, sp in ipairs(sps) do
-    for _, g in ipairs(lists[i].group_table or {}) do out[#out + 1] = { sp = sp, group = g.group_id } end
+    for _, g in ipairs(lists[i].group_table or {}) do
+      out[#out + 1] = { sp = sp, group = g.group_id, sp_name = names[sp], group_name = g.group_name }
+    end
   end
   return out
 end
