@@ -384,6 +384,7 @@ function Pack:run(c, items, fn, opts)
   self.running = run
   local bar = progress.new{ total = #items, label = opts.label or self.name }
   local recorded = {}
+  local t0 = ocip.now()
   local results, errors
   do
     local guard <close> = stop.watch(function(sig, count) self:on_signal(sig, count) end)
@@ -406,6 +407,11 @@ function Pack:run(c, items, fn, opts)
   if run.grace then run.grace:cancel() end
   self.running = nil
   bar:finish()
+  -- the sending phase, for the summary (its rate is what --sessions/--concurrency tune)
+  local sent = 0
+  for _ in pairs(recorded) do sent = sent + 1 end
+  self.sent_rows = (self.sent_rows or 0) + sent
+  self.sending_time = (self.sending_time or 0) + (ocip.now() - t0)
   if self.interrupted then
     for i, it in ipairs(items) do
       if not recorded[i] then
@@ -493,11 +499,14 @@ function Pack:finish(opts)
     end
     text = ("%d %s: %s"):format(total, what, table.concat(parts, ", "))
   end
-  io.stderr:write(("%s: %s%s%s in %.2f s%s%s\n"):format(self.name,
+  local t = self.sending_time
+  io.stderr:write(("%s: %s%s%s in %.2f s%s%s%s\n"):format(self.name,
     self.interrupted and ("interrupted by " .. self.interrupted .. ": ") or "",
     self.o.dry_run and "dry run: " or "", text, ocip.now() - self.started,
     n.carried > 0 and (" (" .. n.carried .. " done before, from --resume)") or "",
-    self.o.report and (" (report: " .. self.o.report .. ")") or ""))
+    self.o.report and (" (report: " .. self.o.report .. ")") or "",
+    (self.sent_rows or 0) > 0 and ("; sent %d rows in %.3f s (%.0f/s)"):format(self.sent_rows, t,
+      self.sent_rows / math.max(t, 1e-6)) or ""))
   if self.interrupted then -- a partial file would pass for a complete one
     for _, out in ipairs(self.outputs) do out:abandon() end
   end

@@ -314,14 +314,23 @@ local function drop_unknown(request, rows, name)
   end
 end
 
--- A stable text of a field table, to find duplicate rows.
+-- A stable text of a field table, to find duplicate rows (leaves length-prefixed: no
+-- quoting to do; keys sorted as strings: no comparator function, this runs per row).
 local function canonical(v)
-  if type(v) ~= "table" or v == NIL then return v == NIL and "@nil" or ("%q"):format(tostring(v)) end
-  local keys = {}
-  for k in pairs(v) do keys[#keys + 1] = k end
-  table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+  if v == NIL then return "@nil" end
+  if type(v) ~= "table" then
+    local s = tostring(v)
+    return #s .. ":" .. s
+  end
+  local keys, orig, n = {}, {}, 0
+  for k in pairs(v) do
+    n = n + 1
+    local s = type(k) == "string" and k or ("#" .. tostring(k))
+    keys[n], orig[s] = s, k
+  end
+  table.sort(keys)
   local parts = {}
-  for i, k in ipairs(keys) do parts[i] = tostring(k) .. "=" .. canonical(v[k]) end
+  for i = 1, n do parts[i] = keys[i] .. "=" .. canonical(v[orig[keys[i]]]) end
   return "{" .. table.concat(parts, ",") .. "}"
 end
 
