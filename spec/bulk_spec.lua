@@ -85,7 +85,7 @@ describe("ocip bulk", function()
     end
     assert.matches("first_name: required field missing", rows[51].message)
     assert.matches("duplicate of row", rows[62].message)
-    assert.equal("4007", rows[73].error_code)
+    assert.equal("4152", rows[73].error_code)
     assert.matches("210 ok, 1 failed, 2 skipped", err)
     -- the simulator holds exactly the good rows, names as written (non-ASCII, commas, quotes)
     local users = group_users(sim)

@@ -12,10 +12,14 @@ end
 -- ocip sim ------------------------------------------------------------------
 local SIM_USAGE = [[
 usage: ocip sim [--tcp PORT | --no-tcp] [--tls PORT --cert FILE --key FILE] [--soap PORT]
-                [--users N] [--seed S] [--latency MS] [--faults SPEC] [--state FILE]
-                [--host ADDR] [--for SECONDS] [--login-timeout SECONDS] [--run-log FILE]
+                [--users N] [--entities] [--seed S] [--latency MS] [--faults SPEC]
+                [--state FILE] [--host ADDR] [--for SECONDS] [--login-timeout SECONDS]
+                [--run-log FILE]
   Admin credentials: OCIP_SIM_ADMIN / OCIP_SIM_PASSWORD (default admin / admin-password).
   --no-tcp: no plain-TCP listener (e.g. TLS or SOAP only).
+  --entities: also seed sp1/g1 with departments, devices (users on them), numbers, two
+          hunt groups and a call center with agents, an auto attendant with menus, a call
+          pickup group, service assignments and a group administrator.
   --login-timeout SECONDS: close OCI-P connections not logged in by then (default 60, 0: never).
   --run-log FILE: one line per write request run (name, then its fields); on stop, a
           line `ocip sim: stats key=value ...` (commands run, faults injected) on stderr.
@@ -51,6 +55,7 @@ local function parse_sim_args(args)
     elseif a == "--key" then o.tls = o.tls or {}; o.tls.key_file = value(a)
     elseif a == "--soap" then o.soap_port = port(a)
     elseif a == "--users" then o.users = math.tointeger(tonumber(value(a)))
+    elseif a == "--entities" then o.entities = true
     elseif a == "--seed" then o.seed = math.tointeger(tonumber(value(a))) or args[i]
     elseif a == "--latency" then o.latency = tonumber(value(a))
     elseif a == "--faults" then o.faults = value(a)

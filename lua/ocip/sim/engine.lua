@@ -11,6 +11,7 @@ local handlers = require "ocip.sim.handlers"
 local auth = require "ocip.sim.auth"
 local errtext = require "ocip.sim.errtext"
 local ledger = require "ocip.sim.ledger"
+local codes = require "ocip.sim.codes"
 
 local M = {}
 
@@ -65,8 +66,9 @@ local function run(sim, session, sid, cmd, name, echo)
   end
   local valid, verr = validate(name, cmd)
   if not valid then
-    return encode(respond.error(4002, "OCI XML request validation error: "
-      .. errtext.validation(name, cmd, verr)), echo)
+    -- as a server: 6004, the parser's complaint in the detail (CDATA)
+    return encode(respond.error(codes.VALIDATION, "OCI XML Request validation error",
+      errtext.validation(name, cmd, verr), true), echo)
   end
   if LOGIN_FAMILY[name] then
     return encode(auth.handle(sim, session, sid, name, cmd), echo), true

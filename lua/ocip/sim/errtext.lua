@@ -59,9 +59,8 @@ local function outside_quotes(s, fn)
   return table.concat(out)
 end
 
---- errtext.validation(name, cmd, err) -> the validator's message for request
---- `name` (decoded `cmd`) with XML element names instead of snake_case keys.
-function M.validation(name, cmd, err)
+-- One problem's text with XML names.
+local function problem(name, cmd, err)
   local msg = type(err) == "table" and (err.message or tostring(err)) or tostring(err or "invalid")
   local field = type(err) == "table" and err.field
   if type(field) ~= "string" or msg:sub(1, #field + 2) ~= field .. ": " then
@@ -81,6 +80,20 @@ function M.validation(name, cmd, err)
     end))
   end
   return path .. ": " .. outside_quotes(msg:sub(#field + 3), xml_names)
+end
+
+--- errtext.validation(name, cmd, err) -> the validator's message for request
+--- `name` (decoded `cmd`) with XML element names instead of snake_case keys: one
+--- line per problem when there are several (err.problems).
+function M.validation(name, cmd, err)
+  local list = type(err) == "table" and type(err.problems) == "table" and err.problems
+  if not list or #list < 2 then return problem(name, cmd, err) end
+  local out = {}
+  for i, p in ipairs(list) do
+    out[i] = problem(name, cmd, { field = p.field, message = tostring(p.field) .. ": "
+      .. tostring(p.message) })
+  end
+  return table.concat(out, "\n")
 end
 
 return M

@@ -26,6 +26,8 @@ M.parse_faults = faults_mod.parse
 --- sim.start(opts) -> sim object:
 ---   opts: tcp_port (0 = any; false = none), tls = {cert_file=, key_file=, port=},
 ---   tls_port, soap_port (nil = none), host ("127.0.0.1"), users (default 10), seed,
+---   entities (true: also seed sp1/g1 with devices, hunt groups, call centers, an auto
+---   attendant, a pickup group, departments, numbers: ocip.sim.seed),
 ---   latency (ms per document, counted from its arrival),
 ---   faults (string or table), admin, password, session_timeout (s), domain,
 ---   login_timeout (s, default 60: OCI-P connections not logged in by then are
@@ -38,13 +40,19 @@ M.parse_faults = faults_mod.parse
 ---   faults=, stats=, stop=function, save=function }.
 
 -- The state: from opts.state_file when that file exists, else seeded.
+local function seeded(opts, st_opts)
+  local st = State.new(st_opts)
+  if opts.entities then require("ocip.sim.seed").entities(st) end
+  return st
+end
+
 local function initial_state(opts, seed)
   local st_opts = { users = opts.users or M.DEFAULT_USERS, seed = seed, domain = opts.domain }
-  if not opts.state_file then return State.new(st_opts) end
+  if not opts.state_file then return seeded(opts, st_opts) end
   local data, err = persist.read(opts.state_file)
   if not data then
     if err then Error.raise("usage", "--state " .. opts.state_file .. ": " .. err) end
-    return State.new(st_opts)
+    return seeded(opts, st_opts)
   end
   st_opts.empty = true
   local st = State.new(st_opts)

@@ -119,18 +119,21 @@ end
 --- persist.snapshot(state) -> plain table of the whole state
 function M.snapshot(st)
   local data = { format = M.FORMAT, next_dn = st.next_dn, resellers = {}, system_admins =
-    list_of(st.system_admins), service_providers = {} }
+    list_of(st.system_admins), service_providers = {}, settings = st.settings }
   for _, r in ipairs(st.resellers.list) do
     data.resellers[#data.resellers + 1] = { id = r.id, name = r.name,
       external_id = r.external_id, admins = list_of(r.admins) }
   end
   for _, sp in ipairs(st.sps.list) do
     local s = { id = sp.id, name = sp.name, enterprise = sp.enterprise, domain = sp.domain,
-      reseller_id = sp.reseller_id, fields = sp.fields, dns = sorted_free_dns(sp.dns),
+      reseller_id = sp.reseller_id, fields = sp.fields, settings = sp.settings,
+      service_packs = sp.service_packs,
+      dns = sorted_free_dns(sp.dns),
       admins = list_of(sp.admins), groups = {} }
     for _, g in ipairs(sp.groups.list) do
       s.groups[#s.groups + 1] = { id = g.id, name = g.name, domain = g.domain,
-        user_limit = g.user_limit, fields = g.fields, dns = sorted_free_dns(g.dns),
+        user_limit = g.user_limit, fields = g.fields, settings = g.settings,
+        dns = sorted_free_dns(g.dns),
         users = list_of(g.users), devices = list_of(g.devices), services = list_of(g.services),
         pickups = list_of(g.pickups), departments = list_of(g.departments),
         admins = list_of(g.admins) }

@@ -110,6 +110,17 @@ end
 
 local CORE = { SuccessResponse = true, ErrorResponse = true }
 
+-- An error's detail: in CDATA when asked (as a server sends validation details),
+-- unless it holds bytes that are not ASCII (CDATA takes no character references,
+-- and the document is declared ISO-8859-1) or control characters.
+local function detail(resp)
+  local d = tostring(resp.detail)
+  if resp.cdata and not d:find("[%z\1-\8\11\12\14-\31\128-\255]") then
+    return "<![CDATA[" .. d:gsub("]]>", "]]]]><![CDATA[>") .. "]]>"
+  end
+  return escape(d)
+end
+
 --- respond.command(resp, echo) -> the <command> element for one response table
 function M.command(resp, echo)
   local tname = resp._type
@@ -128,7 +139,7 @@ function M.command(resp, echo)
     n = n + 1; out[n] = "<summary>" .. escape(resp.summary) .. "</summary>"
     n = n + 1; out[n] = "<summaryEnglish>" .. escape(resp.summaryEnglish or resp.summary)
       .. "</summaryEnglish>"
-    if resp.detail then n = n + 1; out[n] = "<detail>" .. escape(resp.detail) .. "</detail>" end
+    if resp.detail then n = n + 1; out[n] = "<detail>" .. detail(resp) .. "</detail>" end
   elseif tname ~= "SuccessResponse" then
     n = encode_complex(out, n, tname, resp)
   end
@@ -142,11 +153,13 @@ function M.document(session_id, commands)
   return HEAD .. escape(session_id or "") .. "</sessionId>" .. table.concat(commands) .. TAIL
 end
 
---- respond.error(code, text, detail) -> ErrorResponse table, BroadWorks style
---- (the code travels in the text: "[Error 4008] User not found: x").
-function M.error(code, text, detail)
+--- respond.error(code, text, detail, cdata) -> ErrorResponse table, BroadWorks style
+--- (the code travels in the text: "[Error 4008] User not found: x"); cdata: send
+--- the detail as a CDATA section.
+function M.error(code, text, detail_text, cdata)
   local s = code and ("[Error " .. code .. "] " .. text) or text
-  return { _type = "ErrorResponse", summary = s, summaryEnglish = s, detail = detail }
+  return { _type = "ErrorResponse", summary = s, summaryEnglish = s, detail = detail_text,
+    cdata = cdata }
 end
 
 M.SUCCESS = { _type = "SuccessResponse" }

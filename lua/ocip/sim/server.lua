@@ -6,6 +6,7 @@ local engine = require "ocip.sim.engine"
 local auth = require "ocip.sim.auth"
 local faults_mod = require "ocip.sim.faults"
 local respond = require "ocip.sim.respond"
+local wsdl = require "ocip.sim.wsdl"
 
 local M = {}
 
@@ -398,8 +399,12 @@ function serve_soap_requests(sim, conn)
     local keep = (req.headers.connection or ""):lower() ~= "close" and req.version ~= "1.0"
     if req.path:gsub("%?.*", "") ~= SOAP_PATH then
       http_reply(conn, 404, "")
+    elseif wsdl.is_request(req.method, req.path) then
+      -- the service description SOAP client libraries start from
+      http_reply(conn, 200, wsdl.document(wsdl.location(req.headers.host, sim.host,
+        sim.soap_port, SOAP_PATH)))
     elseif req.method ~= "POST" then
-      http_reply(conn, 405, "", { "Allow: POST" })
+      http_reply(conn, 405, "", { "Allow: GET, POST" })
     else
       local session, set_cookie = soap_session(sim, req.headers)
       local doc, err = soap.parse_request(req.body)

@@ -3,6 +3,7 @@
 -- attendants), call pickup groups, departments, phone numbers, administrators.
 -- Functions return the object, or nil plus (code, message) for the server's rules.
 local rng_mod = require "ocip.sim.rng"
+local codes = require "ocip.sim.codes"
 
 local State = {}
 State.__index = State
@@ -38,6 +39,7 @@ function State.new(opts)
     sps = omap(),        -- id -> service provider
     ids = {},            -- user ids, service user ids and admin ids (one namespace) -> object
     system_admins = omap(),
+    settings = {},       -- system-level settings (ocip.sim.handlers.settings)
     next_dn = 2025550000,
   }, State)
   -- empty = true: no seeded data (a --state file supplies everything)
@@ -79,18 +81,22 @@ function State:seed(n, seed, group_size)
 end
 
 local function err(code, msg) return nil, code, msg end
+local function missing(kind, id) return nil, codes.not_found(kind, id) end
+local function dup(what, id) return nil, codes.exists(what, id) end
 
 function State:sp(id)
   local sp = self.sps.by[id]
-  if not sp then return err(4006, "Service Provider not found: " .. tostring(id)) end
+  if not sp then return missing("sp", id) end
   return sp
 end
 
+-- (a real server names the group as SP:GROUP; a missing service provider is
+-- reported as its own error)
 function State:group(sp_id, gid)
   local sp, c, m = self:sp(sp_id)
   if not sp then return nil, c, m end
   local g = sp.groups.by[gid]
-  if not g then return err(4007, "Group not found: " .. tostring(gid)) end
+  if not g then return missing("group", tostring(sp_id) .. ":" .. tostring(gid)) end
   return g
 end
 
@@ -98,7 +104,7 @@ end
 -- service providers cannot be deleted.
 function State:reseller(id)
   local r = self.resellers.by[id]
-  if not r then return err(4011, "Reseller not found: " .. tostring(id)) end
+  if not r then return missing("reseller", id) end
   return r
 end
 
@@ -106,15 +112,15 @@ function State:reseller_by_external(ext)
   for _, r in ipairs(self.resellers.list) do
     if ext ~= nil and r.external_id == ext then return r end
   end
-  return err(4011, "Reseller not found: " .. tostring(ext))
+  return missing("reseller", ext)
 end
 
 function State:add_reseller(o)
-  if self.resellers.by[o.id] then return err(4010, "Duplicate reseller: " .. o.id) end
+  if self.resellers.by[o.id] then return dup("reseller", o.id) end
   if o.external_id then
     for _, r in ipairs(self.resellers.list) do
       if r.external_id == o.external_id then
-        return err(4010, "Duplicate reseller external id: " .. o.external_id)
+        return dup("reseller external id", o.external_id)
       end
     end
   end
@@ -137,7 +143,7 @@ function State:delete_reseller(id)
   if not r then return nil, c, m end
   local sps = self:reseller_sps(id)
   if #sps > 0 then
-    return err(4012, "Reseller " .. id .. " still has " .. #sps .. " service provider(s)")
+    return err(codes.RESELLER_IN_USE, "Reseller " .. id .. " still has " .. #sps .. " service provider(s)")
   end
   for _, a in ipairs(r.admins.list) do self.ids[a.user_id] = nil end
   odel(self.resellers, id, function(v) return v.id end)
@@ -145,14 +151,15 @@ function State:delete_reseller(id)
 end
 
 function State:add_sp(o)
-  if self.sps.by[o.id] then return err(4010, "Duplicate service provider: " .. o.id) end
+  if self.sps.by[o.id] then return dup("service provider", o.id) end
   if o.reseller_id ~= nil then
     local r, c, m = self:reseller(o.reseller_id)
     if not r then return nil, c, m end
   end
   local sp = { kind = "sp", id = o.id, name = o.name, enterprise = o.enterprise and true or false,
     domain = o.domain or self.domain, groups = omap(), admins = omap(), dns = {},
-    reseller_id = o.reseller_id, fields = o.fields or {} }
+    reseller_id = o.reseller_id, fields = o.fields or {}, settings = o.settings or {},
+    service_packs = o.service_packs }
   oput(self.sps, o.id, sp)
   return sp
 end
@@ -169,7 +176,7 @@ end
 -- Administrators: one id space with users. level: "system", "reseller",
 -- "sp" or "group"; `where` is the ordered map of their parent.
 function State:add_admin(where, level, o)
-  if self.ids[o.user_id] then return err(4010, "Duplicate user id: " .. o.user_id) end
+  if self.ids[o.user_id] then return dup("user id", o.user_id) end
   o.kind, o.level = "admin", level
   oput(where, o.user_id, o)
   self.ids[o.user_id] = o
@@ -179,7 +186,7 @@ end
 function State:admin(uid, level)
   local a = self.ids[uid]
   if not a or a.kind ~= "admin" or (level and a.level ~= level) then
-    return err(4008, "Administrator not found: " .. tostring(uid))
+    return missing("admin", uid)
   end
   return a
 end
@@ -219,10 +226,11 @@ end
 function State:add_group(sp_id, o)
   local sp, c, m = self:sp(sp_id)
   if not sp then return nil, c, m end
-  if sp.groups.by[o.id] then return err(4010, "Duplicate group: " .. o.id) end
+  if sp.groups.by[o.id] then return dup("group", o.id) end
   local g = { kind = "group", id = o.id, sp = sp, name = o.name, domain = o.domain or sp.domain,
     user_limit = o.user_limit or 100, users = omap(), devices = omap(), services = omap(),
-    pickups = omap(), departments = omap(), admins = omap(), dns = {}, fields = o.fields or {} }
+    pickups = omap(), departments = omap(), admins = omap(), dns = {}, fields = o.fields or {},
+    settings = o.settings or {} }
   oput(sp.groups, o.id, g)
   return g
 end
@@ -239,30 +247,86 @@ end
 
 function State:user(uid)
   local u = self.ids[uid]
-  if not u or u.kind ~= "user" then return err(4008, "User not found: " .. tostring(uid)) end
+  if not u or u.kind ~= "user" then return missing("user", uid) end
   return u
+end
+
+-- Phone numbers of a group: g.dns[dn] is true (assigned to the group, free) or
+-- the user / service instance using it. A number not yet in the group's pool is
+-- taken into it when a user or service instance gets it (the simulator is lenient
+-- there: a real server wants GroupDnAssignListRequest first).
+function State:check_dn(g, dn, owner)
+  if dn == nil then return true end
+  local o = g.dns[dn]
+  if o and o ~= true and o ~= owner then
+    return err(codes.DN_IN_USE, "Phone number already in use: " .. tostring(dn))
+  end
+  return true
+end
+
+function State:claim_dn(g, dn, owner)
+  if dn ~= nil then g.dns[dn] = owner end
+end
+
+function State:release_dn(g, dn, owner)
+  if dn ~= nil and g.dns[dn] == owner then g.dns[dn] = true end
+end
+
+-- Extension lengths a group accepts: from its GroupExtensionLength settings when
+-- set (ocip.sim.handlers.settings), else 2..6 digits.
+function State:extension_range(g)
+  local s = g.settings and g.settings.GroupExtensionLength
+  local lo = s and tonumber(s.min_extension_length) or 2
+  local hi = s and tonumber(s.max_extension_length) or 6
+  return lo, hi
+end
+
+function State:check_extension(g, ext)
+  if ext == nil or type(ext) ~= "string" then return true end
+  local lo, hi = self:extension_range(g)
+  if not ext:find("^%d+$") or #ext < lo or #ext > hi then
+    return err(codes.INVALID_EXTENSION, ("Invalid extension. The extension must be %d to %d "
+      .. "digits long: %s"):format(lo, hi, ext))
+  end
+  return true
 end
 
 -- o: fields of the user; a phone number must be free (or assigned to the group).
 function State:add_user(sp_id, gid, o)
   local g, c, m = self:group(sp_id, gid)
   if not g then return nil, c, m end
-  if self.ids[o.user_id] then return err(4010, "Duplicate user: " .. o.user_id) end
+  if self.ids[o.user_id] then return dup("user", o.user_id) end
   if #g.users.list >= g.user_limit then
-    return err(4130, "Group user limit reached: " .. gid)
+    return err(codes.USER_LIMIT, "Group user limit reached: " .. gid)
   end
-  if o.phone_number then
-    local owner = g.dns[o.phone_number]
-    if owner and owner ~= true then
-      return err(4223, "Phone number already in use: " .. o.phone_number)
-    end
-  end
+  local ok
+  ok, c, m = self:check_dn(g, o.phone_number)
+  if not ok then return nil, c, m end
+  ok, c, m = self:check_extension(g, o.extension)
+  if not ok then return nil, c, m end
   local u = o
   u.kind, u.sp, u.group = "user", g.sp, g
   oput(g.users, u.user_id, u)
   self.ids[u.user_id] = u
-  if u.phone_number then g.dns[u.phone_number] = u end
+  self:claim_dn(g, u.phone_number, u)
   return u
+end
+
+-- Removes uid from the member lists of the group (hunt group and call center
+-- agents, call pickup groups), as a server does when the user goes.
+local function drop_member(g, uid)
+  local function without(list)
+    if type(list) ~= "table" then return list end
+    for i = #list, 1, -1 do
+      if list[i] == uid then table.remove(list, i) end
+    end
+    return list
+  end
+  for _, s in ipairs(g.services.list) do
+    without(s.agent_user_id)
+    if s.agent_skill then s.agent_skill[uid] = nil end
+  end
+  for _, p in ipairs(g.pickups.list) do without(p.users) end
 end
 
 function State:delete_user(uid)
@@ -270,26 +334,40 @@ function State:delete_user(uid)
   if not u then return nil, c, m end
   local g = u.group
   odel(g.users, uid, function(v) return v.user_id end)
-  if u.phone_number and g.dns[u.phone_number] == u then g.dns[u.phone_number] = true end
+  self:release_dn(g, u.phone_number, u)
+  drop_member(g, uid)
   self.ids[uid] = nil
   return true
+end
+
+--- The phone number of a service instance (in its profile).
+function State.service_dn(s)
+  local p = s.service_instance_profile
+  return type(p) == "table" and p.phone_number or nil
 end
 
 -- Service instances (hunt group, call center, auto attendant) share the user id space.
 function State:add_service(sp_id, gid, o)
   local g, c, m = self:group(sp_id, gid)
   if not g then return nil, c, m end
-  if self.ids[o.user_id] then return err(4010, "Duplicate user: " .. o.user_id) end
+  if self.ids[o.user_id] then return dup("user", o.user_id) end
+  local p = type(o.service_instance_profile) == "table" and o.service_instance_profile or {}
+  local ok
+  ok, c, m = self:check_dn(g, p.phone_number)
+  if not ok then return nil, c, m end
+  ok, c, m = self:check_extension(g, p.extension)
+  if not ok then return nil, c, m end
+  o.phone_number = nil -- (older state files kept a copy here; the profile holds it)
   o.sp, o.group = g.sp, g
   oput(g.services, o.user_id, o)
   self.ids[o.user_id] = o
-  if o.phone_number then g.dns[o.phone_number] = o end
+  self:claim_dn(g, p.phone_number, o)
   return o
 end
 
 function State:service(uid, kind)
   local s = self.ids[uid]
-  if not s or s.kind ~= kind then return err(4008, "User not found: " .. tostring(uid)) end
+  if not s or s.kind ~= kind then return missing("user", uid) end
   return s
 end
 
@@ -297,26 +375,44 @@ function State:delete_service(uid, kind)
   local s, c, m = self:service(uid, kind)
   if not s then return nil, c, m end
   odel(s.group.services, uid, function(v) return v.user_id end)
+  self:release_dn(s.group, State.service_dn(s), s)
   self.ids[uid] = nil
   return true
 end
 
---- A named child of a group (devices, pickups, departments, admins).
+-- What each kind of named group child is called in "already exists" texts.
+local CHILD_WHAT = { devices = "access device", pickups = "call pickup group",
+  departments = "department" }
+local CHILD_KIND = { devices = "device", pickups = "pickup", departments = "department" }
+
+--- A named child of a group (devices, pickups, departments).
 function State:add_child(g, where, name, o)
-  if g[where].by[name] then return err(4010, "Duplicate entry: " .. name) end
+  if g[where].by[name] then return dup(CHILD_WHAT[where] or "entry", name) end
   o.name = name
   oput(g[where], name, o)
   return o
 end
 
-function State:child(g, where, name, what)
+function State:child(g, where, name)
   local o = g[where].by[name]
-  if not o then return err(4009, (what or "Entry") .. " not found: " .. tostring(name)) end
+  if not o then return missing(CHILD_KIND[where] or "entry", name) end
   return o
 end
 
-function State:delete_child(g, where, name, what)
-  local o, c, m = self:child(g, where, name, what)
+--- Renames a named child (keeps its place in the listing).
+function State:rename_child(g, where, old, new)
+  local m = g[where]
+  local o = m.by[old]
+  if not o then return missing(CHILD_KIND[where] or "entry", old) end
+  if new == old then return o end
+  if m.by[new] then return dup(CHILD_WHAT[where] or "entry", new) end
+  m.by[old], m.by[new] = nil, o
+  o.name = new
+  return o
+end
+
+function State:delete_child(g, where, name)
+  local o, c, m = self:child(g, where, name)
   if not o then return nil, c, m end
   odel(g[where], name, function(v) return v.name end)
   return true
@@ -421,6 +517,7 @@ function State:load(data)
       if not ok then return nil, c, m end
     end
   end
+  if type(data.settings) == "table" then self.settings = data.settings end
   if math.type(data.next_dn) == "integer" and data.next_dn > self.next_dn then
     self.next_dn = data.next_dn
   end

@@ -7,13 +7,15 @@ local generic = require "ocip.sim.generic"
 local respond = require "ocip.sim.respond"
 
 local M = {}
+local NIL = require("ocip.sentinel").NIL
 
 M.SUCCESS = respond.SUCCESS
 
 function M.err(code, msg) return respond.error(code, msg) end
 
 -- Keys of stored objects that are bookkeeping, never response fields.
-local INTERNAL = { kind = true, sp = true, group = true, activated = true, services = true }
+local INTERNAL = { kind = true, sp = true, group = true, activated = true, services = true,
+  service_packs = true, settings = true, agent_skill = true, level = true }
 
 local function is_scalar(v)
   local t = type(v)
@@ -24,7 +26,18 @@ local overlay
 
 -- Value of element e taken from a stored value v (nil when it does not fit).
 local function convert(e, v)
-  if e.simple then return is_scalar(v) and v or nil end
+  if e.simple then
+    if not is_scalar(v) then return nil end
+    -- a value another version's enum allows but this one does not: left out (the
+    -- generic fill supplies a valid one when the element is required)
+    local t = schema.type(e.type)
+    if t and t.enum and not t.enum_set then
+      t.enum_set = {}
+      for _, x in ipairs(t.enum) do t.enum_set[x] = true end
+    end
+    if t and t.enum_set and not t.enum_set[tostring(v)] then return nil end
+    return v
+  end
   if e.table or type(v) ~= "table" then return nil end
   local tname = e.type
   if e.abstract then
@@ -72,7 +85,13 @@ M.overlay = overlay
 function M.response(req_name, obj, extra)
   local rname = schema.response_of(req_name)
   local o = overlay(rname, obj, false)
-  if extra then for k, v in pairs(extra) do o[k] = v end end
+  if extra then
+    local plan = schema.plan(rname)
+    -- (only the elements this version of the response has)
+    for k, v in pairs(extra) do
+      if plan and plan.by_name[k] then o[k] = v end
+    end
+  end
   return generic.fill(rname, o)
 end
 
@@ -80,21 +99,109 @@ end
 function M.store(req, skip)
   local o = {}
   for k, v in pairs(req) do
-    if type(k) == "string" and k:sub(1, 1) ~= "_" and not (skip and skip[k]) then o[k] = v end
+    if type(k) == "string" and k:sub(1, 1) ~= "_" and not (skip and skip[k]) and v ~= NIL then
+      o[k] = v
+    end
   end
   return o
 end
 
---- M.merge(obj, req, skip) applies a Modify request: present fields replace,
---- nil-marked fields (ocip.NIL) are cleared.
-local NIL = require("ocip.sentinel").NIL
-function M.merge(obj, req, skip)
+--- M.merge(obj, req, skip) applies a Modify request to a stored object: present
+--- fields replace, nil-marked fields (ocip.NIL) are cleared, nested records merge
+--- field by field (a Modify profile carries only what changes), replacement lists
+--- (`agent_user_id_list = { user_id = {...} }`, `sip_alias_list`) replace the list
+--- the Add request carried (`agent_user_id`, `alias`), and lists of records keyed
+--- by `key` (auto attendant menu keys) merge by key (a nil entry removes the key).
+M.NIL = NIL
+
+-- Modify's "<x>_list" wrapper -> the Add request's field, where the name differs.
+local LIST_TARGET = { sip_alias = "alias" }
+
+local function is_array(v) return type(v) == "table" and v[1] ~= nil end
+
+local function is_record(v)
+  return type(v) == "table" and v ~= NIL and v[1] == nil and next(v) ~= nil
+end
+
+-- A replacement list: { <one key> = array } under a name ending "_list".
+local function replacement(k, v)
+  if type(k) ~= "string" or not k:find("_list$") or not is_record(v) then return nil end
+  local only, arr
+  for ik, iv in pairs(v) do
+    if type(ik) == "string" and ik:sub(1, 1) ~= "_" then
+      if only then return nil end
+      only, arr = ik, iv
+    end
+  end
+  if not only or not is_array(arr) then return nil end
+  local base = k:match("^(.*)_list$")
+  return LIST_TARGET[base] or base, arr
+end
+
+local function list_target(k)
+  local base = type(k) == "string" and k:match("^(.*)_list$")
+  return base and (LIST_TARGET[base] or base)
+end
+
+local function copy(v)
+  if type(v) ~= "table" or v == NIL then return v end
+  local o = {}
+  for k, x in pairs(v) do o[k] = copy(x) end
+  return o
+end
+M.copy = copy
+
+local merge
+
+local function merge_keyed(old, new)
+  local out, at = {}, {}
+  for _, item in ipairs(old) do
+    out[#out + 1] = item
+    at[item.key] = #out
+  end
+  for _, item in ipairs(new) do
+    local i = at[item.key]
+    if item.entry == NIL then
+      if i then out[i] = false end
+    elseif i and out[i] then
+      merge(out[i], item)
+    else
+      out[#out + 1] = copy(item)
+      at[item.key] = #out
+    end
+  end
+  local res = {}
+  for _, item in ipairs(out) do if item then res[#res + 1] = item end end
+  table.sort(res, function(a, b) return tostring(a.key) < tostring(b.key) end)
+  return res
+end
+
+function merge(obj, req, skip)
   for k, v in pairs(req) do
     if type(k) == "string" and k:sub(1, 1) ~= "_" and not (skip and skip[k]) then
-      if v == NIL then obj[k] = nil else obj[k] = v end
+      local target, arr = replacement(k, v)
+      if v == NIL then
+        obj[k] = nil
+        local t = list_target(k)
+        if t then obj[t] = nil end
+      elseif target then
+        obj[target] = copy(arr)
+      elseif is_record(v) and is_record(obj[k]) and (v._type == nil or v._type == obj[k]._type) then
+        merge(obj[k], v)
+      elseif is_array(v) and type(v[1]) == "table" and v[1].key ~= nil and is_array(obj[k]) then
+        obj[k] = merge_keyed(obj[k], v)
+      elseif is_record(v) then
+        -- a new nested record may carry Modify-only wrappers: normalise them too
+        local fresh = { _type = v._type }
+        merge(fresh, v)
+        obj[k] = fresh
+      else
+        obj[k] = copy(v)
+      end
     end
   end
 end
+M.merge = merge
 
 -- Search criteria -------------------------------------------------------------
 
@@ -154,10 +261,11 @@ end
 --- M.columns(response_name, element) -> the catalog's column headings for that
 --- OCITable element (schemas/columns.lua); errors when there is no hint. Cached by
 --- schema.plan, so this is two table lookups.
+local sim_columns = require "ocip.sim.columns"
 function M.columns(rname, elem)
   local plan = schema.plan(rname)
   local e = plan and plan.by_name[elem]
-  local cols = e and e.columns
+  local cols = e and (e.columns or sim_columns[rname .. "." .. elem])
   if not cols then error(rname .. "." .. elem .. ": no column hint in the catalog", 2) end
   return cols
 end
@@ -218,6 +326,48 @@ function M.admin_list(owner, elem, row_fn)
 end
 
 function M.yn(b) return b and "true" or "false" end
+
+--- M.rows(rname, elem, iter, cells, keep, limit) -> OCITable value whose rows come
+--- from cells(obj) -> { [heading] = value }: the row follows the headings, whatever
+--- their order and number in this version of the response.
+function M.rows(rname, elem, iter, cells, keep, limit)
+  local heads = M.columns(rname, elem)
+  return M.table(rname, elem, iter, function(o)
+    local c = cells(o)
+    local row = {}
+    for i, h in ipairs(heads) do row[i] = c[h] end
+    return row
+  end, keep, limit)
+end
+
+--- M.dept_name(obj) -> the name of the department an object is in, or nil
+function M.dept_name(o)
+  local d = o.department
+  if type(d) ~= "table" then d = type(o.service_instance_profile) == "table"
+    and o.service_instance_profile.department end
+  return type(d) == "table" and d.name or nil
+end
+
+--- M.user_cells(u, extra) -> the usual user columns of an OCITable, by heading
+function M.user_cells(u, extra)
+  local dn = M.dn(u)
+  local d = type(u.department) == "table" and u.department or nil
+  local c = {
+    ["User Id"] = u.user_id, ["Last Name"] = u.last_name, ["First Name"] = u.first_name,
+    ["Hiragana Last Name"] = u.hiragana_last_name,
+    ["Hiragana First Name"] = u.hiragana_first_name, ["Phone Number"] = dn,
+    ["Extension"] = u.extension, ["Department"] = d and d.name, ["Email Address"] = u.email_address,
+    ["Phone Number Activated"] = dn and "true" or "false",
+    ["Is Phone Number Activated"] = dn and "true" or "false",
+    ["Country Code"] = dn and "1" or nil, ["Department Name"] = d and d.name,
+    ["Department Type"] = d and (d._type == "EnterpriseDepartmentKey" and "Enterprise" or "Group"),
+    ["Group Id"] = u.group and u.group.id, ["Group Name"] = u.group and u.group.name,
+    ["Service Provider Id"] = u.sp and u.sp.id, ["In Trunk Group"] = "false",
+    ["User External Id"] = u.user_external_id, ["Reseller Id"] = u.sp and u.sp.reseller_id,
+  }
+  if extra then for k, v in pairs(extra) do c[k] = v end end
+  return c
+end
 
 function M.dn(o)
   local p = o.phone_number

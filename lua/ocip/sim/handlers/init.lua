@@ -1,7 +1,8 @@
 -- Request name -> stateful handler. Each family file maps Lua patterns over
 -- request names (so every version of e.g. UserGetRequestNN lands in one place)
--- to function(ctx, req, name) -> response table. Unmatched names get nil
--- (the generic catalog answer).
+-- to function(ctx, req, name) -> response table. Names no family matches may be
+-- the settings of one owner (ocip.sim.handlers.settings); the rest get nil (the
+-- generic catalog answer).
 local M = {}
 
 local FAMILIES = {
@@ -21,6 +22,7 @@ table.sort(patterns, function(a, b)
 end)
 
 local resolved = {}
+local settings = require "ocip.sim.handlers.settings"
 
 --- handlers.find(request_name) -> handler function or nil
 function M.find(name)
@@ -30,6 +32,7 @@ function M.find(name)
     for _, p in ipairs(patterns) do
       if name:find(p[1]) then h = p[2] break end
     end
+    if not h then h = settings.find(name) or false end
     resolved[name] = h
   end
   return h or nil
