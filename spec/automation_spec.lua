@@ -24,8 +24,8 @@ local SEED = {
   { "hunt_groups_add", "service_provider_id,group_id,service_user_id,name,phone_number,extension,aliases,agents\n" ..
     "sp1,g1,hg-sales@example.net,\"Sales, Ünited\",3015550001,7001,sip:sales@example.net,user000001@example.net\n" ..
     "sp1,g1,hg-empty@example.net,Empty,,7002,,\n" },
-  { "call_centers_add", "service_provider_id,group_id,service_user_id,name,password,extension\n" ..
-    "sp1,g1,cc-help@example.net,Help,Cc-Pass-1,7101\n" },
+  { "call_centers_add", "service_provider_id,group_id,service_user_id,name,password,extension,agents\n" ..
+    "sp1,g1,cc-help@example.net,Help,Cc-Pass-1,7101,user000002@example.net\n" },
   { "auto_attendants_add", "service_provider_id,group_id,service_user_id,name,phone_number,extension\n" ..
     "sp1,g1,aa-main@example.net,Main,3015550002,7200\n" },
   { "pickup_groups_add", "service_provider_id,group_id,name,users\nsp1,g1,Front,user000001@example.net\n" },
@@ -113,7 +113,8 @@ describe("automation packs", function()
       assert.matches("^user user000001@example%.net %(", out)
       assert.matches("\n  phone_number%s+2025550001\n", out)
       assert.matches("\nforwarding\n  always%s+off\n", out)
-      assert.matches("\nhunt groups %(%d+%)\n", out)
+      assert.matches("\nservices %(1%)\n  Call Forwarding Busy\n", out)
+      assert.matches("\nhunt groups %(1%)\n  hg%-sales@example%.net  Sales, Ünited\n", out)
       assert.matches("\ncall centers %(0%)\n", out)
     end)
 
@@ -124,6 +125,10 @@ describe("automation packs", function()
       assert.are.equal("user000002@example.net", d.user.user_id)
       assert.are.equal("g1", d.user.group_id)
       assert.is_false(d.forwarding.busy.active)
+      assert.same({}, d.hunt_groups)
+      assert.are.equal(1, #d.call_centers)
+      assert.are.equal("cc-help@example.net", d.call_centers[1].id)
+      assert.are.equal("7101", d.call_centers[1].extension)
       local order = {}
       for key in out:gmatch('\n  "([%w_]+)":') do order[#order + 1] = key end
       assert.same({ "user", "services", "service_packs", "devices", "forwarding", "hunt_groups", "call_centers" }, order)
@@ -165,8 +170,11 @@ describe("automation packs", function()
       assert.are.equal(3, a.devices)
       assert.are.equal(2, a.hunt_groups)
       assert.are.equal(1, a.call_centers)
-      assert.are.equal(1, a.call_centers_no_agents)
-      assert.same({ "cc-help@example.net" }, a.call_centers_without_agents)
+      assert.are.equal(0, a.call_centers_no_agents)
+      assert.same({}, a.call_centers_without_agents)
+      assert.are.equal(1, a.hunt_groups_no_agents)
+      assert.same({ "hg-empty@example.net" }, a.hunt_groups_without_agents)
+      assert.are.equal(29, a.users_no_services)
       assert.are.equal(a.numbers - 30 - 2, a.numbers_free) -- users and the two service numbers
       assert.same({ "3015550003" }, a.free_numbers)
       local order = {}
