@@ -11,7 +11,7 @@ recipe.run({
   name = "call_centers_add",
   summary = "add call centers with their agents; one already there is \"exists\", not a failure",
   request = "GroupCallCenterAddInstanceRequest22",
-  also = "GroupCallCenterModifyAgentListRequest for its agents",
+  also = "then GroupCallCenterModifyAgentListRequest for its agents",
   columns = recipe.columns(recipe.GROUP, {
     { "service_user_id", required = true, doc = "the call center's user id (cc-help@example.net)" },
   }, recipe.profile(P, true), {

@@ -44,7 +44,7 @@ recipe.run({
   name = "call_centers_agents",
   summary = "set, add or remove call center agents",
   request = REQUEST,
-  also = "with add_agents/remove_agents GroupCallCenterGetAgentListRequest first",
+  also = "with add_agents or remove_agents, GroupCallCenterGetAgentListRequest before it",
   columns = {
     { "service_user_id", required = true, doc = "the call center" },
     { "agents", path = "agent_user_id_list.user_id", clear = "agent_user_id_list",

@@ -10,7 +10,7 @@ recipe.run({
   name = "call_centers_modify",
   summary = "change call centers: only the columns given change; agents replaces the agent list",
   request = "GroupCallCenterModifyInstanceRequest22",
-  also = "GroupCallCenterModifyAgentListRequest when agents is given",
+  also = "then GroupCallCenterModifyAgentListRequest when agents is given",
   columns = recipe.columns({
     { "service_user_id", required = true, doc = "the call center to change" },
   }, recipe.profile(P, false), {

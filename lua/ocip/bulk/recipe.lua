@@ -220,7 +220,7 @@ function M.help(spec)
     "  " .. spec.summary,
     "  FILE       CSV with a header row (\",\" \";\" or tab separated; \"-\" = stdin), a JSON",
     "             array of objects or NDJSON (one object per line)",
-    ("  sends      %s per row%s"):format(spec.request, spec.also and (", then " .. spec.also) or ""),
+    ("  sends      %s per row%s"):format(spec.request, spec.also and ("; " .. spec.also) or ""),
   }
   if spec.columns and #spec.columns > 0 then
     lines[#lines + 1] = "columns (* required):"
