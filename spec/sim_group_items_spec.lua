@@ -160,8 +160,9 @@ describe("ocip sim phone numbers", function()
       local by = {}
       for _, row in ipairs(a.dn_table) do by[row.phone_numbers] = row end
       assert.same({ U1, "Normal" }, { by["+1-3015550100"].user_id, by["+1-3015550100"].user_type })
-      assert.same({ "hg@example.net", "Hunt Group", "0101" }, { by["+1-3015550101"].user_id,
-        by["+1-3015550101"].user_type, by["+1-3015550101"].extension })
+      assert.same({ "hg@example.net", "Hunt Group", "0101", "Sales", "Hunt Group" }, { by["+1-3015550101"].user_id,
+        by["+1-3015550101"].user_type, by["+1-3015550101"].extension, by["+1-3015550101"].last_name,
+        by["+1-3015550101"].first_name })
       assert.is_nil(by["+1-3015550102"].user_id)
       local old = ok(c:GroupDnGetAssignmentListRequest(in_group {}))
       assert.equal(#a.dn_table, #old.dn_table)

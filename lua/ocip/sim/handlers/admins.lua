@@ -1,7 +1,8 @@
--- Administrators above the group level: system, reseller and service provider
--- admins (group admins live in group_items.lua). An admin added with a password
--- can log in (sim.passwords); its level scopes what it may run (auth.scope).
+-- Administrators: system, reseller, service provider and group admins (their
+-- policies: ocip.sim.handlers.settings). An admin added with a password can log
+-- in (sim.passwords); its level scopes what it may run (auth.scope).
 local C = require "ocip.sim.handlers.common"
+local codes = require "ocip.sim.codes"
 
 local H = {}
 
@@ -93,5 +94,44 @@ H["^ServiceProviderAdminDeleteRequest$"] = function(ctx, req) return delete(ctx,
 H["^ServiceProviderAdminGetListRequest"] = C.admin_list(provider, "serviceProviderAdminTable",
   function(a) return { a.user_id, a.last_name, a.first_name, a.administrator_type or "Normal",
     a.language or "English", "en_US", "ISO-8859-1" } end)
+
+-- Group administrators (they can log in with their password) ------------------
+H["^GroupAdminAddRequest$"] = C.in_group(function(ctx, req, _, g)
+  if ctx.sim.passwords[req.user_id] then
+    return C.err(codes.exists("administrator", req.user_id))
+  end
+  local o, code, msg = ctx.state:add_admin(g.admins, "group", C.store(req))
+  if not o then return C.err(code, msg) end
+  if req.password then ctx.sim.passwords[req.user_id] = req.password end
+  return C.SUCCESS
+end)
+
+H["^GroupAdminGetRequest"] = function(ctx, req, name)
+  local o, code, msg = ctx.state:admin(req.user_id, "group")
+  if not o then return C.err(code, msg) end
+  return C.response(name, o, { serviceProviderId = o.service_provider_id,
+    groupId = o.group_id, hasPassword = o.password ~= nil, language = o.language or "English",
+    accountDisabled = o.account_disabled and true or false })
+end
+
+H["^GroupAdminModifyRequest$"] = function(ctx, req)
+  local o, code, msg = ctx.state:admin(req.user_id, "group")
+  if not o then return C.err(code, msg) end
+  C.merge(o, req, { user_id = true })
+  if req.password == C.NIL then ctx.sim.passwords[req.user_id] = nil
+  elseif req.password ~= nil then ctx.sim.passwords[req.user_id] = req.password end
+  return C.SUCCESS
+end
+
+H["^GroupAdminDeleteRequest$"] = function(ctx, req)
+  local ok, code, msg = ctx.state:delete_admin(req.user_id, "group")
+  if not ok then return C.err(code, msg) end
+  ctx.sim.passwords[req.user_id] = nil
+  return C.SUCCESS
+end
+
+H["^GroupAdminGetListRequest$"] = C.admin_list(C.group, "groupAdminTable",
+  function(a) return { a.user_id, a.last_name, a.first_name, nil, a.language or "English",
+    "en_US", "ISO-8859-1" } end)
 
 return H

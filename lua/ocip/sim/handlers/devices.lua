@@ -42,6 +42,9 @@ local function users_on(g, name)
 end
 
 H["^GroupAccessDeviceAddRequest"] = C.in_group(function(ctx, req, _, g)
+  if g.devices.by[req.device_name] then
+    return C.err(codes.exists("access device", req.device_name))
+  end
   if not KNOWN[req.device_type] then
     return C.err(codes.not_found("device_type", req.device_type))
   end

@@ -8,7 +8,7 @@ local M = {}
 local FAMILIES = {
   "ocip.sim.handlers.users", "ocip.sim.handlers.groups", "ocip.sim.handlers.devices",
   "ocip.sim.handlers.services", "ocip.sim.handlers.group_items",
-  "ocip.sim.handlers.resellers", "ocip.sim.handlers.admins",
+  "ocip.sim.handlers.resellers", "ocip.sim.handlers.admins", "ocip.sim.handlers.numbers",
 }
 
 local patterns = {}

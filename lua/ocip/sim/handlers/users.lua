@@ -1,5 +1,6 @@
 -- Users: Add/Get/Modify/Delete and the group, service provider and system lists.
 local C = require "ocip.sim.handlers.common"
+local codes = require "ocip.sim.codes"
 
 local H = {}
 
@@ -55,6 +56,7 @@ end
 H["^UserAddRequest"] = function(ctx, req)
   local g, code, msg = ctx.state:group(req.service_provider_id, req.group_id)
   if not g then return C.err(code, msg) end
+  if ctx.state.ids[req.user_id] then return C.err(codes.exists("user", req.user_id)) end
   local ok
   for _, k in ipairs(ENDPOINTS) do
     ok, code, msg = check_endpoint(ctx, g, req[k])
