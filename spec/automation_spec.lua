@@ -31,6 +31,7 @@ local SEED = {
   { "pickup_groups_add", "service_provider_id,group_id,name,users\nsp1,g1,Front,user000001@example.net\n" },
   { "group_admins_add", "service_provider_id,group_id,user_id,last_name,first_name\nsp1,g1,ga1@example.net,Admin,Group\n" },
   { "services_assign", "user_id,services\nuser000001@example.net,Call Forwarding Busy\n" },
+  { "users_modify", "user_id,aliases\nuser000004@example.net,sip:ann.alias@example.net\n" },
 }
 
 describe("automation packs", function()
@@ -85,6 +86,8 @@ describe("automation packs", function()
       local out, code, err = run("find --alias SALES@example.net --group sp1/g1")
       assert.are.equal(0, code, err)
       assert.matches("^hg%-sales@example%.net hunt_group sp1/g1", out)
+      out = run("find --alias ANN.ALIAS@example.net --sp sp1")
+      assert.matches("^user000004@example%.net user sp1/g1", out)
       assert.are.equal(1, select(2, run("find --alias sip:nobody@example.net")))
     end)
 
