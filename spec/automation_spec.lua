@@ -32,6 +32,10 @@ local SEED = {
   { "group_admins_add", "service_provider_id,group_id,user_id,last_name,first_name\nsp1,g1,ga1@example.net,Admin,Group\n" },
   { "services_assign", "user_id,services\nuser000001@example.net,Call Forwarding Busy\n" },
   { "users_modify", "user_id,aliases\nuser000004@example.net,sip:ann.alias@example.net\n" },
+  -- user 1 on device desk1: any field of the request is a column, by its dotted path
+  { "users_modify", "user_id,endpoint.access_device_endpoint.access_device.device_level," ..
+    "endpoint.access_device_endpoint.access_device.device_name,endpoint.access_device_endpoint.line_port\n" ..
+    "user000001@example.net,Group,desk1,user000001_1@example.net\n" },
 }
 
 describe("automation packs", function()
@@ -117,6 +121,7 @@ describe("automation packs", function()
       assert.matches("\n  phone_number%s+2025550001\n", out)
       assert.matches("\nforwarding\n  always%s+off\n", out)
       assert.matches("\nservices %(1%)\n  Call Forwarding Busy\n", out)
+      assert.matches("\ndevices %(1%)\n  desk1  line/port user000001_1@example%.net\n", out)
       assert.matches("\nhunt groups %(1%)\n  hg%-sales@example%.net  Sales, Ünited\n", out)
       assert.matches("\ncall centers %(0%)\n", out)
     end)
