@@ -82,5 +82,5 @@ local limit = SESSIONS * BATCH / LATENCY
 local rate = USERS / sending
 print(("bulk: %d users via ocip bulk UserAddRequest22V2, 4 sessions, 5 ms/document: sending %.0f commands/s = %.2f of the limit %.0f (target >= 0.9)")
   :format(USERS, rate, rate / limit, limit))
-print(("bulk: the whole run (start, read and validate %d rows, send): %.2f s, %.0f rows/s = %.2f of the limit %.0f")
+print(("bulk whole run: start, read and validate %d rows, send: %.2f s, %.0f rows/s = %.2f of the limit %.0f")
   :format(USERS, wall, USERS / wall, USERS / wall / limit, limit))
