@@ -271,18 +271,20 @@ local function json_columns(request, rows, opts)
   local columns, only = opts.columns, opts.columns_only
   for _, item in ipairs(rows) do
     item.extra = item.extra or {}
-    local keys = {}
+    local keys, others = {}, {}
     for k in pairs(item.fields) do
       if type(k) == "string" and columns[k:lower()] then keys[#keys + 1] = k
-      elseif only and type(k) == "string" then -- not a column of the pack
-        item.fields[k] = nil
-        if not opts.ignore_unknown then
-          item.problems = item.problems or {}
-          table.insert(item.problems, ("unknown column '%s': not a column of this pack"):format(k))
-        end
-      end
+      elseif only and type(k) == "string" then others[#others + 1] = k end -- not the pack's
     end
     table.sort(keys)
+    table.sort(others)
+    for _, k in ipairs(others) do
+      item.fields[k] = nil
+      if not opts.ignore_unknown then
+        item.problems = item.problems or {}
+        table.insert(item.problems, ("unknown column '%s': not a column of this pack"):format(k))
+      end
+    end
     for _, k in ipairs(keys) do
       local v = item.fields[k]
       item.fields[k] = nil
