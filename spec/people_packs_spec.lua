@@ -77,6 +77,22 @@ describe("people packs", function()
     os.remove(fx.path)
   end)
 
+  it("users_modify reads NDJSON: an unknown key is that row's problem, named with its row", function()
+    local fx = fixture.build{
+      format = "ndjson", n = N, header = { "user_id", "title", "phone_number" },
+      good = function(i) return { uid(i), "Title " .. fixture.name(i), i % 10 == 0 and ("+1-20255%05d"):format(i) or "" } end,
+      bad = {
+        [7] = { cells = { uid(7), "x" }, extra = { colour = "blue" }, message = "colour" },
+        [8] = { cells = { "ghost@example.net", "x" }, outcome = "failed", code = "4008" },
+      },
+    }
+    dry_then_real("users_modify", fx)
+    wrote("UserModifyRequest22", sent_rows(fx))
+    local u = send("UserGetRequest23V2 user_id=" .. uid(3))
+    assert.are.equal("Title " .. fixture.name(3), u.title)
+    os.remove(fx.path)
+  end)
+
   it("group_numbers_assign (numbers and ranges), user_numbers_assign, user_numbers_unassign, group_numbers_unassign", function()
     local fx = fixture.build{
       n = N, header = { "service_provider_id", "group_id", "phone_numbers", "ranges" },
