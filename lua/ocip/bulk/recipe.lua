@@ -5,7 +5,8 @@
 -- `ocip bulk REQUEST FILE` is the recipe without friendly columns.
 --   require("ocip.bulk.recipe").run({
 --     name = "hunt_groups_add", request = "GroupHuntGroupAddInstanceRequest20",
---     summary = "one line for --help", what = "hunt groups",
+--     summary = "one line for --help",
+--     also = "then X for ..."       -- (--help) the follow-up requests, in words
 --     columns = {                     -- friendly columns, in --help order
 --       { "service_provider_id", required = true },            -- a field by its own name
 --       { "name", path = "service_instance_profile.name", required = true, doc = "..." },
@@ -42,10 +43,9 @@ local NIL = require("ocip.sentinel").NIL
 local M = {}
 M.NIL = NIL
 
-
 M.EXISTS = { [4010] = "exists" }
--- a Delete that finds nothing: user/admin/service instance (4008), device, pickup group,
--- department (4009), device (4505 on real servers)
+-- a Delete that finds nothing: user, administrator, service instance (4008), pickup
+-- group, department (4009), access device (4505)
 M.ABSENT = { [4008] = "absent", [4009] = "absent", [4505] = "absent" }
 
 --- national(cell) -> the national number of "+1-2025550001" (users_export's display
