@@ -34,7 +34,7 @@ local DEFAULTED = { calling_line_id_last_name = "last_name", calling_line_id_fir
 local p = pack.new{
   name = "users_add",
   args = { min = 1, max = 1, name = "CSV file" },
-  resume = true,
+  resume = true, concurrency = "auto", -- enough in flight to fill every session's documents
   usage = [[
 usage: ocip run scripts/users_add.lua USERS.csv [flags]
   USERS.csv  header row + one user per row ("-" = stdin; "," or ";" separated); columns:

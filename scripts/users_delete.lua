@@ -14,7 +14,7 @@ local p = pack.new{
   name = "users_delete",
   args = { min = 1, max = 1, name = "CSV file" },
   options = { ["--yes"] = { "yes", true }, ["-y"] = { "yes", true } },
-  resume = true,
+  resume = true, concurrency = "auto", -- enough in flight to fill every session's documents
   usage = [[
 usage: ocip run scripts/users_delete.lua USERS.csv (--yes | --dry-run) [flags]
   USERS.csv  header row with a user_id column ("-" = stdin; "," or ";" separated)

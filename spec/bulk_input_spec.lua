@@ -59,6 +59,18 @@ describe("bulk input", function()
     assert.matches("title: not nillable", outcome(items)[1])
   end)
 
+  it("reads boolean cells as booleans: true/false in any case (Excel writes TRUE), 1/0", function()
+    local items = input.load("UserModifyRequest22", "user_id,allow_video\na@x.net,TRUE\nb@x.net,false\nc@x.net,0\nd@x.net,yes\n")
+    assert.equal(true, items[1].fields.allow_video)
+    assert.equal(false, items[2].fields.allow_video)
+    assert.equal(false, items[3].fields.allow_video)
+    assert.same({ "ok", "ok", "ok" }, { outcome(items)[1], outcome(items)[2], outcome(items)[3] })
+    assert.matches("allow_video: boolean expected", outcome(items)[4])
+    -- --set too, and nested fields
+    items = input.load("UserModifyRequest22", "user_id\na@x.net\n", { set = { "allow_video=True" } })
+    assert.equal(true, items[1].fields.allow_video)
+  end)
+
   it("lists every file-level problem at once and builds no request", function()
     local items, problems = input.load(ADD, "service_provider_id,grup_id,,usr_id\nsp1,g1,x,y\n")
     assert.equal(3, #problems)

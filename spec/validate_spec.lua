@@ -98,6 +98,21 @@ describe("validation", function()
       "UserModifyRequest22.allow_video", "boolean expected")
   end)
 
+  it("lists only the real problems when a required boolean is false (snake_case key)", function()
+    -- the collecting pass once read `false` under a snake_case key as absent
+    local _, err = catalog.build("GroupHuntGroupAddInstanceRequest20", {
+      service_provider_id = "sp", group_id = "g", service_user_id = "hg@x.net",
+      service_instance_profile = { name = "H", calling_line_id_last_name = "H", calling_line_id_first_name = "H" },
+      policy = "Regular", hunt_after_no_answer = false, no_answer_number_of_rings = 5,
+      forward_after_timeout = false, forward_timeout_seconds = 0, allow_call_waiting_for_agents = false,
+      use_system_hunt_group_clid_setting = true, include_hunt_group_name_in_clid = true,
+      enable_not_reachable_forwarding = false, make_busy_when_not_reachable = false,
+      allow_members_to_control_group_busy = false, enable_group_busy = false,
+      apply_group_busy_when_terminating_to_agent = "no" })
+    assert.are.equal(1, #err.problems, tostring(err))
+    assert.are.equal("GroupHuntGroupAddInstanceRequest20.apply_group_busy_when_terminating_to_agent", err.field)
+  end)
+
   it("rejects a wrong Lua type: table expected for a record", function()
     rejects("UserAddRequest22V2", user_add { address = "Paris" }, "UserAddRequest22V2.address", "table expected")
   end)

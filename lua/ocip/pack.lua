@@ -72,8 +72,9 @@ common: --dry-run (-n)    validate and print what would be done; connect to noth
     lines[#lines + 1] = [[
         --out FILE        write the data to FILE (appears when complete; default stdout)]]
   end
+  lines[#lines + 1] = spec.format_help and ("        --format F        " .. spec.format_help) or [[
+        --format F        csv (default), json or ndjson: the data and the --report file]]
   lines[#lines + 1] = [[
-        --format F        csv (default), json or ndjson: the data and the --report file
         --report FILE     the outcome of every row, written as outcomes arrive:
                           row,key,outcome,error_kind,error_code,message; outcome ok,
                           exists, absent, failed, skipped, interrupted (dry run: valid)]]
@@ -86,7 +87,9 @@ common: --dry-run (-n)    validate and print what would be done; connect to noth
         --raw-csv         CSV cells as they are (default: a ' before a cell starting with
                           = + - @ tab or CR, which a spreadsheet would run as a formula;
                           our CSV reader takes that ' off again)
-        --concurrency N   commands in flight at once (default ]] .. M.DEFAULT_CONCURRENCY .. [[)
+        --concurrency N   commands in flight at once (default ]] .. (spec.concurrency == "auto"
+          and "2 x sessions x batch: enough to keep every session's documents full"
+          or M.DEFAULT_CONCURRENCY) .. [[)
         --rate N          at most N commands per second
         progress on stderr: a bar on a terminal, else a line every 10 s (OCIP_PROGRESS=bar|lines|off)
 signals: SIGINT (Ctrl-C) or SIGTERM stops sending, waits up to ]] .. M.GRACE .. [[ s for the commands
@@ -104,6 +107,8 @@ local COMMON = {
 local RESUME = { ["--resume"] = { "resume", "s" } }
 local OUT = { ["--out"] = { "out", "s" }, ["-o"] = { "out", "s" } }
 
+-- spec.formats = { text = true, ... } and spec.format = "text": a pack whose --format
+-- values are its own (its --report then stays CSV)
 function M.new(spec)
   local p = setmetatable({ name = spec.name, spec = spec, outcomes = {}, started = ocip.now(),
     outputs = {} }, Pack)
@@ -123,7 +128,8 @@ end
 function Pack:parse(argv)
   local flags, rest = profile.take_flags(argv or {})
   if not flags then self:die(rest) end
-  local o = { flags = flags, args = {}, concurrency = M.DEFAULT_CONCURRENCY, format = "csv" }
+  local o = { flags = flags, args = {}, format = self.spec.format or "csv",
+    concurrency = self.spec.concurrency ~= "auto" and M.DEFAULT_CONCURRENCY or nil }
   local options = self.spec.options or {}
   for _, s in pairs(options) do if s.list then o[s[1]] = {} end end
   local i = 1
@@ -157,7 +163,13 @@ function Pack:parse(argv)
     end
     i = i + 1
   end
-  if not output.FORMATS[o.format] then
+  local formats = self.spec.formats -- a pack's own formats (user_digest: text, json, md)
+  if formats and not formats[o.format] then
+    local names = {}
+    for k in pairs(formats) do names[#names + 1] = k end
+    table.sort(names)
+    self:die(("--format: %s is not one of %s"):format(o.format, table.concat(names, ", ")))
+  elseif not formats and not output.FORMATS[o.format] then
     self:die(("--format: %s is not one of %s"):format(o.format, output.FORMAT_NAMES))
   end
   local want = self.spec.args or { min = 0, max = 0 }
@@ -229,6 +241,14 @@ function Pack:connect()
   end
   self.client, self.connected = c, true
   return c
+end
+
+--- auto_concurrency(settings) -> commands in flight that keep every session busy: each
+-- session takes up to `batch` commands per document (default 4 sessions x 15), and twice
+-- that many in flight lets the next documents fill while answers are on their way.
+function M.auto_concurrency(settings)
+  settings = settings or {}
+  return 2 * (settings.sessions or 4) * (settings.batch or 15) * (settings.pipeline or 1)
 end
 
 --- take(items) -> the first --limit items (all without --limit)
@@ -316,7 +336,8 @@ function Pack:open_report()
   if self.stream or not self.o.report then return end
   local carried = {}
   for _, e in ipairs(self.outcomes) do carried[#carried + 1] = e end
-  local r, err = report.start(self.o.report, self.o.format, carried, self.o.raw_csv)
+  local format = output.FORMATS[self.o.format] and self.o.format or "csv"
+  local r, err = report.start(self.o.report, format, carried, self.o.raw_csv)
   if not r then self:die("--report: " .. tostring(err.message or err), M.EXIT.usage) end
   self.stream = r
 end
@@ -342,7 +363,7 @@ local function classify(self, r, err, codes)
   if r ~= nil then return "ok" end
   local kind = type(err) == "table" and err.kind
   if self.interrupted and kind ~= "server" then return "interrupted" end
-  if kind == "server" then
+  if kind == "server" and not err.followup then -- a follow-up's code is not the row's
     local named = codes[math.tointeger(tonumber(err.code)) or err.code]
     if named then return named end
   end
@@ -363,6 +384,7 @@ function Pack:run(c, items, fn, opts)
   self.running = run
   local bar = progress.new{ total = #items, label = opts.label or self.name }
   local recorded = {}
+  local t0 = ocip.now()
   local results, errors
   do
     local guard <close> = stop.watch(function(sig, count) self:on_signal(sig, count) end)
@@ -380,11 +402,16 @@ function Pack:run(c, items, fn, opts)
       end
       bar:step(FINE[outcome] or false)
       return r, err
-    end, { limit = self.o.concurrency })
+    end, { limit = self.o.concurrency or M.auto_concurrency(self.conn_settings) })
   end
   if run.grace then run.grace:cancel() end
   self.running = nil
   bar:finish()
+  -- the sending phase, for the summary (its rate is what --sessions/--concurrency tune)
+  local sent = 0
+  for _ in pairs(recorded) do sent = sent + 1 end
+  self.sent_rows = (self.sent_rows or 0) + sent
+  self.sending_time = (self.sending_time or 0) + (ocip.now() - t0)
   if self.interrupted then
     for i, it in ipairs(items) do
       if not recorded[i] then
@@ -473,11 +500,14 @@ function Pack:finish(opts)
     end
     text = ("%d %s: %s"):format(total, what, table.concat(parts, ", "))
   end
-  io.stderr:write(("%s: %s%s%s in %.2f s%s%s\n"):format(self.name,
+  local t = self.sending_time
+  io.stderr:write(("%s: %s%s%s in %.2f s%s%s%s\n"):format(self.name,
     self.interrupted and ("interrupted by " .. self.interrupted .. ": ") or "",
     self.o.dry_run and "dry run: " or "", text, ocip.now() - self.started,
     n.carried > 0 and (" (" .. n.carried .. " done before, from --resume)") or "",
-    self.o.report and (" (report: " .. self.o.report .. ")") or ""))
+    self.o.report and (" (report: " .. self.o.report .. ")") or "",
+    (self.sent_rows or 0) > 0 and ("; sent %d rows in %.3f s (%.0f/s)"):format(self.sent_rows, t,
+      self.sent_rows / math.max(t, 1e-6)) or ""))
   if self.interrupted then -- a partial file would pass for a complete one
     for _, out in ipairs(self.outputs) do out:abandon() end
   end

@@ -129,6 +129,7 @@ other() { # file title
 }
 other client_bench.lua "client"
 other sim_bench.lua "simulator"
+other bulk_bench.lua "bulk"
 
 # ---- summary ------------------------------------------------------------
 echo

@@ -5,6 +5,9 @@
 --   sim.port, sim.pid, sim.env_file (sh file exporting OCIP_*), sim.profile (Lua profile)
 --   sim.sh(cmd) -> stdout, code, stderr   runs cmd with the env file sourced
 --   sim.argv() -> the sim's /proc cmdline ("" when unavailable); sim.stop() (bounded)
+--   opts.run_log = true: the sim writes its run log (docs/SIMULATOR.md "What ran") and
+--   its stderr into its folder; sim.stop() then returns { stats = { name = number },
+--   writes = { "Request\tkey=value..." lines } } read after the sim has exited.
 local helpers = require "spec.helpers"
 
 local M = {}
@@ -23,9 +26,12 @@ function M.start(opts)
   local simenv = dir .. "/sim.env"
   write(simenv, ("export OCIP_SIM_ADMIN=%s OCIP_SIM_PASSWORD=%s\n"):format(q(opts.admin or "admin"), q(opts.password)))
   -- `exec` keeps the pid: the first line is the sim's pid, the second its ready line
-  local cmd = (". %s; echo $$; exec timeout %d %s sim --tcp 0 --users %d --for %d%s%s 2>/dev/null"):format(
+  local run_log, err_file = dir .. "/run.log", dir .. "/sim.err"
+  local cmd = (". %s; echo $$; exec timeout %d %s sim --tcp 0 --users %d --for %d%s%s%s 2>%s"):format(
     q(simenv), (opts.seconds or 30) + 5, q(helpers.host()), opts.users or 50, opts.seconds or 30,
-    opts.latency and (" --latency " .. opts.latency) or "", opts.args and (" " .. opts.args) or "")
+    opts.latency and (" --latency " .. opts.latency) or "",
+    opts.run_log and (" --run-log " .. q(run_log)) or "", opts.args and (" " .. opts.args) or "",
+    opts.run_log and q(err_file) or "/dev/null")
   local pipe = assert(io.popen("sh -c " .. q(cmd), "r"))
   local pid = tonumber(pipe:read("l"))
   local ready = pipe:read("l") or ""
@@ -51,12 +57,26 @@ function M.start(opts)
   end
 
   function sim.stop()
+    local result
     if sim.pipe then
       if pid then os.execute("kill " .. pid .. " 2>/dev/null") end
       sim.pipe:close() -- the sim exits on SIGTERM; `timeout` bounds it anyway
       sim.pipe = nil
+      if opts.run_log then
+        result = { stats = {}, writes = {} }
+        local f = io.open(err_file, "rb")
+        local text = f and f:read("a") or ""
+        if f then f:close() end
+        for k, v in (text:match("stats ([^\n]*)") or ""):gmatch("([%w_]+)=(%d+)") do
+          result.stats[k] = tonumber(v)
+        end
+        f = io.open(run_log, "rb")
+        for line in (f and f:read("a") or ""):gmatch("[^\n]+") do result.writes[#result.writes + 1] = line end
+        if f then f:close() end
+      end
     end
     os.execute("rm -rf " .. q(dir))
+    return result
   end
   return sim
 end
