@@ -84,11 +84,13 @@ sanitize:
 
 # Every C test and spec under valgrind memcheck (~4 min); any error or definite leak
 # fails. Left out: specs whose wall-clock bounds cannot hold at valgrind's 20-50x
-# slowdown — the client's 1-byte split-writes fault spec (2 s command timeouts) and the
-# guards against quadratic time (log redaction, REPL completion, huge and hostile
-# documents: names with "in linear time"); `make test` and `make sanitize` run them.
+# slowdown — the client's 1-byte split-writes fault spec (2 s command timeouts), the pool
+# robustness specs that time commands against 1-2 s deadlines, and the guards against
+# quadratic time (log redaction, REPL completion, huge and hostile documents: names with
+# "in linear time"); `make test` and `make sanitize` run them.
 VALGRIND    ?= valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99
-VG_SKIP     := --filter-out=1%-byte.split.writes --filter-out=in.linear.time --filter-out=by.bisection
+VG_SKIP     := --filter-out=1%-byte.split.writes --filter-out=in.linear.time --filter-out=by.bisection \
+               --filter-out=gets.its.timeout.by.its.deadline --filter-out=with.connections.closing
 valgrind: all $(CTEST_BIN)
 	OCIP_WRAP="$(VALGRIND)" OCIP_BUSTED_ARGS="$(VG_SKIP)" sh spec/run.sh $(BUILD)
 

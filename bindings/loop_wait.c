@@ -28,11 +28,21 @@ static void sleep_cancel(void *data) {
     uv_close((uv_handle_t *)&s->h, free_handle);
 }
 
+/* Seconds -> whole milliseconds, rounded up: a wait never ends early. */
 static uint64_t to_ms(lua_State *L, int idx) {
     lua_Number s = luaL_checknumber(L, idx);
     if (!(s > 0)) return 0;
     if (s > 1e9) s = 1e9;
-    return (uint64_t)(s * 1000.0 + 0.5);
+    lua_Number x = s * 1000.0;
+    uint64_t ms = (uint64_t)x;
+    return (lua_Number)ms < x ? ms + 1 : ms;
+}
+
+/* libuv timers count from the loop's cached time, which is as old as the current loop
+ * turn (all the Lua code run since): refresh it first, or a wait could end early. */
+static void timer_start(ocip_loop *lp, uv_timer_t *t, uv_timer_cb cb, uint64_t ms) {
+    uv_update_time(&lp->uv);
+    uv_timer_start(t, cb, ms, 0);
 }
 
 /* core.sleep(seconds): 0 or less is a cooperative yield (runs again after the queued work). */
@@ -49,7 +59,7 @@ static int l_sleep(lua_State *L) {
     sleep_rec *rec = loop_xcalloc(L, sizeof *rec);
     rec->w = ocip_await(L, "ocip.sleep", sleep_cancel, rec);
     uv_timer_init(&lp->uv, &rec->h);
-    uv_timer_start(&rec->h, sleep_fire, ms, 0);
+    timer_start(lp, &rec->h, sleep_fire, ms);
     return lua_yield(L, 0);
 }
 
@@ -128,7 +138,7 @@ static int l_park(lua_State *L) {
         uv_timer_init(&lp->uv, tm);
         tm->data = t;
         t->park_timer = tm;
-        uv_timer_start(tm, park_timeout, ms, 0);
+        timer_start(lp, tm, park_timeout, ms);
     }
     return lua_yield(L, 0);
 }
@@ -268,7 +278,7 @@ int loop_l_join(lua_State *L) {
     if (timed) {
         uv_timer_init(&lp->uv, r->timer);
         r->timer->data = r;
-        uv_timer_start(r->timer, join_timeout, ms, 0);
+        timer_start(lp, r->timer, join_timeout, ms);
     }
     return lua_yield(L, 0);
 }
