@@ -55,7 +55,9 @@ static int l_write(lua_State *L) {
     if (c->state != C_OPEN) return ocip_fail(L, "closed", "connection closed");
     if (c->write_err[0]) return ocip_fail(L, "closed", "%s", c->write_err);
     if (len == 0) { lua_pushboolean(L, 1); return 1; }
-    if (c->queued + len > c->max_queue)
+    /* max_queue bounds the backlog behind a write, not one write: with nothing queued a
+     * document of any size is taken (a server's 150 MB answer), the next one waits */
+    if (c->queued > 0 && c->queued + len > c->max_queue)
         return ocip_fail(L, "limit", "write queue full: %I bytes waiting for the peer (max_queue %I)",
                          (lua_Integer)c->queued, (lua_Integer)c->max_queue);
     int rc;
