@@ -33,6 +33,7 @@ net_conn *net_conn_new(uv_loop_t *uv, int raw, size_t max_document, size_t max_q
     c->refs = 1;
     c->raw = raw;
     c->max_queue = max_queue ? max_queue : NET_DEFAULT_MAX_QUEUE;
+    c->max_document = max_document;
     if (!raw && !(c->fr = ocip_framer_new(max_document))) {
         free(c);
         return NULL;
@@ -194,10 +195,18 @@ static size_t buffered(const net_conn *c) {
     return c->raw ? c->in.len : c->fr ? ocip_framer_buffered(c->fr) : 0;
 }
 
-/* Something for a reader: an item, an error, EOF or a local close. */
+/* Something for a reader: an item, an error, EOF or a local close; for a streaming
+ * reader (conn:read(dec)) also a piece of the document worth decoding now. */
 static int readable(net_conn *c) {
     if (c->state == C_CLOSED || c->err_kind[0] || c->eof) return 1;
-    return c->raw ? c->in.len > 0 : ocip_framer_ready(c->fr) != OCIP_FRAME_MORE;
+    if (c->raw) return c->in.len > 0;
+    if (c->streaming) {
+        const char *p;
+        size_t n;
+        int st = ocip_framer_peek(c->fr, &p, &n);
+        return st != OCIP_FRAME_MORE || n >= NET_PIECE_MIN;
+    }
+    return ocip_framer_ready(c->fr) != OCIP_FRAME_MORE;
 }
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
@@ -260,8 +269,17 @@ int net_try_read(lua_State *L, net_conn *c) {
     return -1;
 }
 
+int net_push_wake(lua_State *co, void *data) {
+    (void)co;
+    net_conn *c = data;
+    c->read_busy = 0;
+    net_conn_unref(c);
+    return 0; /* the reader's continuation looks at the connection itself */
+}
+
 static int push_read(lua_State *co, void *data) {
     net_conn *c = data;
+    if (c->streaming) return net_push_wake(co, data);
     c->read_busy = 0;
     int n = 0;
     if (co) {

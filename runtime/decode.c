@@ -120,8 +120,7 @@ int ocip_dec_reset(ocip_dec *d, void *ud) {
     d->diagnostics = 0;
     d->depth = 0;
     d->text.len = d->keys.len = d->hkeys.len = 0;
-    d->nheadings = 0;
-    memset(d->hset, 0, sizeof d->hset);
+    d->nheadings = 0; /* (the heading set is cleared when a table begins) */
     d->ascii = 0;
     d->msg[0] = '\0';
     return 0;
@@ -208,6 +207,20 @@ int ocip_dec_feed(ocip_dec *d, const char *chunk, size_t len) {
     if (from < len && dec_buf_add(&d->hold, chunk + from, len - from) != 0)
         dec_fail(d, OCIP_DEC_NOMEM, "out of memory%s", NULL);
     return d->status;
+}
+
+int ocip_dec_feed_scanned(ocip_dec *d, const char *p, size_t len, int whole) {
+    if (d->status != OCIP_DEC_OK) return d->status;
+    if (len > d->max_size - d->total) {
+        char n[32];
+        snprintf(n, sizeof n, "%zu", d->max_size);
+        dec_fail(d, OCIP_DEC_LIMIT, "document larger than max_size (%s bytes)", n);
+        return d->status;
+    }
+    if (whole && !d->started && d->npre == 0 && d->total == 0 && !d->encoding)
+        d->ascii = dec_plain_ascii(p, len);
+    d->total += len;
+    return emit_piece(d, p, len);
 }
 
 int ocip_dec_finish(ocip_dec *d) {

@@ -155,6 +155,10 @@ void ocip_framer_take(ocip_framer *f, size_t n) {
 
 size_t ocip_framer_buffered(const ocip_framer *f) { return f->end - f->start; }
 
+void ocip_framer_set_max(ocip_framer *f, size_t max_document) {
+    f->max = max_document ? max_document : OCIP_FRAME_DEFAULT_MAX;
+}
+
 size_t ocip_framer_capacity(const ocip_framer *f) { return f->cap; }
 
 int ocip_framer_partial(const ocip_framer *f) {

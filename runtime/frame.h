@@ -55,6 +55,9 @@ void ocip_framer_take(ocip_framer *f, size_t n);
  * a buffer a big document grew shrinks back now rather than at the next feed. */
 void ocip_framer_release(ocip_framer *f);
 
+/* Changes the size limit (0 = default), from the document being scanned on. */
+void ocip_framer_set_max(ocip_framer *f, size_t max_document);
+
 /* Bytes held (partial document plus anything fed ahead of it). */
 size_t ocip_framer_buffered(const ocip_framer *f);
 
