@@ -81,6 +81,7 @@ void ocip_dec_free(ocip_dec *d) {
     free(d->keys.p);
     free(d->hkeys.p);
     free(d->hold.p);
+    free(d->conv.p);
     free(d->encoding);
     free(d);
 }
@@ -97,6 +98,7 @@ void ocip_dec_trim(ocip_dec *d) {
     drop_big(&d->keys);
     drop_big(&d->hkeys);
     drop_big(&d->hold);
+    drop_big(&d->conv);
     if (d->ctxt && d->ctxt->dict && xmlDictSize(d->ctxt->dict) > (int)KEEP_DICT) {
         xmlFreeParserCtxt(d->ctxt);
         memset(d->lookup, 0, sizeof d->lookup); /* keyed by the old dictionary's names */
@@ -122,6 +124,7 @@ int ocip_dec_reset(ocip_dec *d, void *ud) {
     d->text.len = d->keys.len = d->hkeys.len = 0;
     d->nheadings = 0; /* (the heading set is cleared when a table begins) */
     d->ascii = 0;
+    d->latin1 = 0;
     d->msg[0] = '\0';
     return 0;
 }
@@ -135,7 +138,7 @@ static int start(ocip_dec *d) {
         return -1;
     }
     d->ctxt->userData = d;
-    int ignore = d->encoding || d->force_utf8 || d->ascii;
+    int ignore = d->encoding || d->force_utf8 || d->ascii || d->latin1;
     d->ctxt->options &= ~XML_PARSE_IGNORE_ENC; /* options survive resets; this one must not */
     xmlCtxtUseOptions(d->ctxt, XML_PARSE_NONET | XML_PARSE_HUGE | (ignore ? XML_PARSE_IGNORE_ENC : 0));
     return 0;
@@ -217,9 +220,20 @@ int ocip_dec_feed_scanned(ocip_dec *d, const char *p, size_t len, int whole) {
         dec_fail(d, OCIP_DEC_LIMIT, "document larger than max_size (%s bytes)", n);
         return d->status;
     }
-    if (whole && !d->started && d->npre == 0 && d->total == 0 && !d->encoding)
-        d->ascii = dec_plain_ascii(p, len);
+    if (!d->started && d->npre == 0 && d->total == 0 && !d->encoding && !d->force_utf8) {
+        if (whole) d->ascii = dec_plain_ascii(p, len);
+        /* ISO-8859-1 (what OCI-P servers declare): turned into UTF-8 here, piece by piece,
+         * cheaper than libxml2's converter and its buffers; nothing to do for 7-bit pieces */
+        if (!d->ascii) d->latin1 = dec_declares_latin1(p, len);
+    }
     d->total += len;
+    if (d->latin1 && dec_has_8bit(p, len)) {
+        if (dec_latin1_to_utf8(&d->conv, p, len) != 0) {
+            dec_fail(d, OCIP_DEC_NOMEM, "out of memory%s", NULL);
+            return d->status;
+        }
+        return emit_piece(d, d->conv.p, d->conv.len);
+    }
     return emit_piece(d, p, len);
 }
 
