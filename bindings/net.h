@@ -63,6 +63,9 @@ struct net_conn {
      * for conn:finish(dec) */
     int streaming, dec_doc, dec_pieces, dec_done;
     size_t max_document;        /* the framer's limit as configured (a read may raise it) */
+    uv_timer_t *rtimer;         /* conn:read(dec, max, timeout): made once, reused */
+    int read_timed_out;         /* it fired while a reader waited */
+    double read_deadline;       /* of the current streaming read: loop time in ms, or -1 */
 };
 
 net_conn *net_conn_new(uv_loop_t *uv, int raw, size_t max_document, size_t max_queue);
@@ -97,6 +100,8 @@ void net_open_conn(lua_State *L);
 int net_opt_mode(lua_State *L, int t);
 void net_tls_opts(lua_State *L, int t, ocip_tls_opts *o);
 void net_update_ref(net_conn *c);
+/* The deadline of a streaming read: starts (seconds, >= 1e9: none) or stops (< 0) it. */
+void net_read_deadline(net_conn *c, double seconds);
 
 /* Server side hooks, called by net.c when an accepted connection finishes (or fails) its handshake. */
 void net_server_conn_ready(net_conn *c);

@@ -43,18 +43,24 @@ static int frame_failed(lua_State *L, net_conn *c, int st) {
     return ocip_fail(L, "protocol", "%s", ocip_framer_error(c->fr));
 }
 
-/* conn:read(dec [, max_document]): the next document goes to the decoder dec piece by
+/* conn:read(dec [, max_document [, timeout]]): the next document goes to the decoder dec piece by
  * piece as its bytes arrive (decoding overlaps the transfer, and no copy of the whole
  * document is kept). Returns true when the document is whole: its last piece waits for
  * conn:finish(dec), so that the caller can write its next document first; false when
  * dec (rows mode) has queued rows (dec:rows()), the document not being whole yet; or
- * nil, err as conn:read(). A decoding failure is kept by dec and reported by finish;
- * the document is still read to its end. */
+ * nil, err as conn:read(), or kind timeout when `timeout` seconds pass with nothing to
+ * hand over (the document, fed in part, then goes on with the next read). A decoding
+ * failure is kept by dec and reported by finish; the document is still read to its end. */
 static int read_dec(lua_State *L, int status, lua_KContext ctx) {
     (void)status;
     (void)ctx;
     net_conn *c = check_conn(L);
     c->streaming = 0;
+    net_read_deadline(c, -1);
+    if (c->read_timed_out) {
+        c->read_timed_out = 0;
+        return ocip_fail(L, "timeout", "no answer within the time given");
+    }
     for (;;) {
         if (c->state == C_CLOSED) return ocip_fail(L, "closed", "connection closed");
         const char *p;
@@ -95,6 +101,10 @@ static int read_dec(lua_State *L, int status, lua_KContext ctx) {
         c->refs++;
         net_update_reading(c);
         net_update_ref(c);
+        if (c->read_deadline >= 0) {
+            double left = (c->read_deadline - (double)uv_now(c->uv)) / 1000.0;
+            net_read_deadline(c, left > 0 ? left : 0);
+        }
         return lua_yieldk(L, 0, 0, read_dec);
     }
 }
@@ -129,7 +139,10 @@ static int l_read(lua_State *L) {
         if (c->dec_done) return luaL_error(L, "conn:read: conn:finish(dec) must come first");
         lua_Integer max = luaL_optinteger(L, 3, 0); /* this document's limit, if not the usual */
         if (c->fr && !c->dec_doc) ocip_framer_set_max(c->fr, max > 0 ? (size_t)max : c->max_document);
+        double timeout = luaL_optnumber(L, 4, -1); /* seconds; kind timeout when it passes */
         lua_settop(L, 2);
+        c->read_deadline = timeout >= 0 && timeout < 1e9 ? (double)uv_now(c->uv) + timeout * 1000.0 : -1;
+        c->read_timed_out = 0;
         return read_dec(L, LUA_OK, 0);
     }
     int n = net_try_read(L, c);

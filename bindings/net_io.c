@@ -93,6 +93,33 @@ void net_close_timer(net_conn *c) {
     c->timer = NULL;
 }
 
+static void wake_reader(net_conn *c);
+
+static void on_read_deadline(uv_timer_t *t) {
+    net_conn *c = t->data;
+    if (!c->reader) return;
+    c->read_timed_out = 1;
+    wake_reader(c);
+}
+
+void net_read_deadline(net_conn *c, double seconds) {
+    if (!(seconds >= 0 && seconds < 1e9)) { /* stop, or no deadline (inf, NaN, huge) */
+        if (c->rtimer) uv_timer_stop(c->rtimer);
+        return;
+    }
+    if (!c->rtimer) {
+        if (c->state == C_CLOSED) return;
+        uv_timer_t *t = malloc(sizeof *t);
+        if (!t) return; /* no deadline rather than a crash; the session's guard is not it */
+        uv_timer_init(c->uv, t);
+        uv_unref((uv_handle_t *)t); /* the waiting reader keeps the loop alive, not this */
+        t->data = c;
+        c->refs++; /* released by its close callback */
+        c->rtimer = t;
+    }
+    uv_timer_start(c->rtimer, on_read_deadline, (uint64_t)(seconds * 1000.0 + 0.5), 0);
+}
+
 /* A one-shot timer (replacing any previous one); ref'd only when it guards a wait. */
 static void start_timer(net_conn *c, double seconds, uv_timer_cb cb, int keep_alive) {
     net_close_timer(c);
@@ -198,7 +225,7 @@ static size_t buffered(const net_conn *c) {
 /* Something for a reader: an item, an error, EOF or a local close; for a streaming
  * reader (conn:read(dec)) also a piece of the document worth decoding now. */
 static int readable(net_conn *c) {
-    if (c->state == C_CLOSED || c->err_kind[0] || c->eof) return 1;
+    if (c->state == C_CLOSED || c->err_kind[0] || c->eof || c->read_timed_out) return 1;
     if (c->raw) return c->in.len > 0;
     if (c->streaming) {
         const char *p;
@@ -488,6 +515,8 @@ void net_conn_close(net_conn *c) {
     }
     if (c->reading && c->tcp && !uv_is_closing((uv_handle_t *)c->tcp)) uv_read_stop((uv_stream_t *)c->tcp);
     c->reading = 0;
+    close_handle((uv_handle_t *)c->rtimer);
+    c->rtimer = NULL;
     if (c->gai) uv_cancel((uv_req_t *)c->gai);
     if (first && c->tls && ocip_tls_established(c->tls) && c->tcp && !c->write_err[0]) {
         ocip_tls_shutdown(c->tls);

@@ -80,7 +80,7 @@ function M.new(pool, index)
   return setmetatable({
     pool = pool, index = index, opts = opts, log = pool.log,
     batch = opts.batch, depth = depth,
-    conn = nil, session_id = nil, inflight = {}, seq = 0,
+    conn = nil, session_id = nil, inflight = {}, seq = 0, streaming = pool.transport.streaming,
     running = false, connecting = false, waiters = {},
     guard = nil, guard_at = math.huge, draining = false, reqs = {},
   }, Session)
@@ -349,7 +349,8 @@ function Session:write(batch)
     rows = nb == 1 and batch[1].on_rows ~= nil }
   for i = 1, nb do batch[i].sent = true end
   self.inflight[#self.inflight + 1] = rec
-  self:arm(deadline)
+  -- a streaming transport's reads carry the deadline themselves (read_streaming): no guard
+  if not self.streaming then self:arm(deadline) end
   if PROF then
     local t = core.now()
     rec.t_sent = t
@@ -435,8 +436,17 @@ function Session:hand_rows(conn, rec, dec)
   end
   if conn ~= self.conn then return false end
   rec.deadline = core.now() + timeout
-  self:arm(rec.deadline)
+  if not self.streaming then self:arm(rec.deadline) end
   return true
+end
+
+-- The document in flight whose deadline comes first (the one a read waits for).
+local function first_deadline(inflight)
+  local first = inflight[1]
+  for i = 2, #inflight do
+    if inflight[i].deadline < first.deadline then first = inflight[i] end
+  end
+  return first
 end
 
 -- Reads the oldest answer over a streaming transport: decoded as it arrives; with
@@ -446,12 +456,22 @@ function Session:read_streaming(conn)
   local dec = self:decoder(rec.rows)
   local ok, err
   repeat
-    ok, err = conn:receive_into(dec, rec.rows and ROWS_MAX_DOCUMENT or nil)
+    local due = first_deadline(self.inflight)
+    ok, err = conn:receive_into(dec, rec.rows and ROWS_MAX_DOCUMENT or nil, due.deadline - core.now())
     if conn ~= self.conn then return end -- discarded meanwhile: its commands have their outcome
     if ok == false and not self:hand_rows(conn, rec, dec) then return end
   until ok ~= false
   if not ok then
     if type(err) == "table" and err.kind == "limit" then return self:over_limit(conn, err) end
+    if type(err) == "table" and err.kind == "timeout" then
+      local due = first_deadline(self.inflight)
+      if due.deadline <= core.now() + 0.001 then
+        self:timed_out(due)
+        due.answered = true
+        return
+      end
+      return -- (a deadline moved meanwhile: read again)
+    end
     return self:lost(conn, err)
   end
   table.remove(self.inflight, 1)

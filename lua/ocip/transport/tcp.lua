@@ -49,12 +49,13 @@ function T:receive()
   return doc, err
 end
 
---- t:receive_into(dec [, max_document]) -> true | false | nil, err: the next answer is fed
--- to the decoder dec as its bytes arrive (conn:read(dec)); true when it is whole (then
--- t:finish(dec) decodes its last piece), false when dec (rows mode) queued rows.
-function T:receive_into(dec, max)
+--- t:receive_into(dec [, max_document [, timeout]]) -> true | false | nil, err: the next
+-- answer is fed to the decoder dec as its bytes arrive (conn:read(dec)); true when it is
+-- whole (then t:finish(dec) decodes its last piece), false when dec (rows mode) queued
+-- rows; kind timeout when nothing more came within `timeout` seconds from the call.
+function T:receive_into(dec, max, timeout)
   if self.closed then return nil, Error.new("closed", "connection closed") end
-  local ok, err = self.conn:read(dec, max)
+  local ok, err = self.conn:read(dec, max, timeout)
   if ok == nil and self.closed then return nil, Error.new("closed", "connection closed") end
   return ok, err
 end
