@@ -6,6 +6,7 @@
 --       table   one UserGetListInSystemRequest of N rows (held); table2: the same twice
 --       rows    one UserGetListInSystemRequest of N rows through c:rows (none kept)
 --       heap    like serial, with 10,000 small tables held by the script (a large heap)
+-- OCIP_BENCH_GC=generational|incremental: the collector's mode for the run.
 -- N = 0 runs the connect, login and warm-up only: the difference between two runs is
 -- the cost of the N commands. Prints "cpu_s=... rss_kib=..." on stdout.
 local mode, n, port, password, build = arg[1], tonumber(arg[2]), tonumber(arg[3]), arg[4], arg[5]
@@ -17,6 +18,9 @@ local function ids(count)
   for i = 1, count do t[i] = ("user%06d@example.net"):format(i % 2000 + 1) end
   return t
 end
+
+-- OCIP_BENCH_GC=generational|incremental switches the collector first (comparisons)
+if os.getenv("OCIP_BENCH_GC") then collectgarbage(os.getenv("OCIP_BENCH_GC")) end
 
 local held
 if mode == "heap" then
