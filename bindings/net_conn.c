@@ -139,9 +139,12 @@ static int l_read(lua_State *L) {
         if (c->dec_done) return luaL_error(L, "conn:read: conn:finish(dec) must come first");
         lua_Integer max = luaL_optinteger(L, 3, 0); /* this document's limit, if not the usual */
         if (c->fr && !c->dec_doc) ocip_framer_set_max(c->fr, max > 0 ? (size_t)max : c->max_document);
-        double timeout = luaL_optnumber(L, 4, -1); /* seconds; kind timeout when it passes */
+        /* seconds (nil: none; a deadline already past: at once); kind timeout when it passes */
+        int timed = !lua_isnoneornil(L, 4);
+        double timeout = timed ? luaL_checknumber(L, 4) : 0;
+        if (!(timeout > 0)) timeout = 0; /* (NaN too) */
         lua_settop(L, 2);
-        c->read_deadline = timeout >= 0 && timeout < 1e9 ? (double)uv_now(c->uv) + timeout * 1000.0 : -1;
+        c->read_deadline = timed && timeout < 1e9 ? (double)uv_now(c->uv) + timeout * 1000.0 : -1;
         c->read_timed_out = 0;
         return read_dec(L, LUA_OK, 0);
     }
