@@ -38,7 +38,9 @@
 -- last piece, which is decoded after the next document is written; over SOAP the
 -- decoding runs in a short task of its own ("dispatch"), so that the driver goes
 -- straight back to waiting on the connection (that wait is what starts the next POST).
--- Deadlines are watched by one "guard" task per session, not one timer per document.
+-- Deadlines: over TCP the driver's read carries the earliest deadline of the documents in
+-- flight (conn:read(dec, max, timeout): no task, no timer per document); over SOAP one
+-- "guard" task per session watches them.
 --
 -- Rows (client:rows): a command whose entry has `on_rows` travels alone; over TCP its
 -- answer is decoded in rows mode, each table of the command handing its rows to the
@@ -480,6 +482,7 @@ function Session:read_streaming(conn)
     local t = core.now()
     self.t_answer = t
     prof_add("rtt", t - rec.t_sent); prof_add("docs", 1)
+    local r = PROF.rtts or {}; PROF.rtts = r; r[#r + 1] = t - rec.t_sent
   end
   local sent, werr = self:write_next()
   if PROF and sent then prof_add("early", 1) end

@@ -131,7 +131,7 @@ if BIG > 0 then
   sim = start_sim(BIG)
   local ok2, err2 = pcall(function()
     local t = child(sim, "rows", BIG)
-    print(("rows, %d through c:rows: peak RSS ratio to the 10,000-row call %.2f x (target <= 2); peak RSS %.1f MiB, CPU %.2f s")
+    print(("rows, %d handed out one at a time (client rows): peak RSS ratio to the 10,000-row call %.2f x (target <= 2); peak RSS %.1f MiB, CPU %.2f s")
       :format(BIG, t.rss / _G.RSS10K, t.rss / 1024, t.cpu1))
   end)
   stop_sim(sim)

@@ -22,8 +22,9 @@
 --   doctype, bad_utf8, deep   the answer holds a DOCTYPE with an entity / bytes that are
 --                not UTF-8 in a UTF-8 document / elements nested 5,000 deep
 --   cut          the first half of the answer is written, then the connection closed
---   slow         the answer is written in 16 pieces, 30 ms apart; srv.end_written is set
---                once its last piece is written; slow_more: the same with `more`
+--   slow         the first half of the answer is written, the rest once srv.release is
+--                true (the spec sets it when it sees a row; at most 10 s later), and
+--                srv.end_written is set then; slow_more: the same with `more`
 -- UserGetListInSystemRequest is answered with srv.table_rows rows (default 2,000) of
 -- three columns: user_id "u<i>", last_name "L<i>", first_name "F<i>".
 -- Login documents (AuthenticationRequest, LoginRequest*) consume only dup_login/dup_auth
@@ -171,12 +172,12 @@ local function serve(srv, conn)
       conn:flush()
       break
     elseif fault == "slow" or fault == "slow_more" then
-      srv.end_written = false
-      local step = #doc // 16 + 1
-      for i = 1, #doc, step do
-        if not conn:write(doc:sub(i, i + step - 1)) then break end
-        conn:flush()
-        core.sleep(0.03)
+      srv.end_written, srv.release = false, false
+      local half = #doc // 2
+      if conn:write(doc:sub(1, half)) and conn:flush() then
+        local t0 = core.now()
+        while not srv.release and core.now() - t0 < 10 do core.sleep(0.01) end
+        conn:write(doc:sub(half + 1))
       end
       srv.end_written = true
     else
