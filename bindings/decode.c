@@ -4,7 +4,15 @@
  * core.decoder(opts) -> object with :feed(chunk) -> true | nil, err and
  *                       :finish() -> same result as core.decode
  * opts: max_size (bytes, default 64 MiB), max_depth (default 64),
- *       encoding (force one, ignoring the XML declaration; e.g. "UTF-8").
+ *       encoding (force one, ignoring the XML declaration; e.g. "UTF-8"),
+ *       rows (true: the rows of each table directly inside a command are not kept in
+ *       it but queued, taken with :rows() as they are decoded; the table keeps its
+ *       headings and an empty array of records).
+ * A decoder is also what conn:read(dec) feeds as a document's bytes arrive
+ * (bindings/net_io.c, through bindings/decode.h); :rows() -> rows, keys (arrays, the
+ * key of the table each row belongs to) or nil when none is queued; :head() ->
+ * session_id, the first command (open or done) or nil, commands done so far. Rows
+ * still queued when conn:finish(dec) ends the document come as its `rows` and `keys`.
  *
  * Values built while parsing live on the Lua stack (a container per open
  * element); an incremental decoder parks them in its uservalue between feeds.
@@ -12,13 +20,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bindings/core.h"
+#include "bindings/decode.h"
 #include "runtime/decode.h"
 
 #define DECODER_MT "ocip.decoder"
 #define CACHE_KEY "ocip.decode.cached"
 
 /* Fixed slots, as offsets from the result table. */
-enum { S_RESULT = 0, S_RESPONSES, S_NIL, S_PROMOTED, S_FIXED };
+enum { S_RESULT = 0, S_RESPONSES, S_NIL, S_PROMOTED, S_ROWS, S_ROWKEYS, S_FIXED };
 
 typedef struct {
     int cont;   /* stack offset of the container fields go into */
@@ -33,6 +42,9 @@ typedef struct {
     int table_off;     /* offset of the innermost OCITable frame, 0 when none */
     int nresponses;
     int row_cols;      /* values in the current table's last row; -1 before its first */
+    int rows_mode;     /* queue the rows of tables directly inside a command */
+    int streaming;     /* the innermost table's rows are queued (its key at table_off+3) */
+    int npending;      /* rows queued and not taken */
 } lsink;
 
 typedef struct {
@@ -249,6 +261,9 @@ static int s_table_begin(void *ud, const char *key, size_t klen, unsigned flags)
     lua_createtable(L, 16, 0); /* headings */
     lua_pushvalue(L, -1);
     lua_setfield(L, -4, "headings");
+    /* frames: the result, the command, this table: a table of the command itself */
+    s->streaming = s->rows_mode && s->nframes == 2;
+    if (s->streaming) lua_pushlstring(L, key, klen); /* the key its queued rows carry */
     s->table_off = off;
     return push_frame(s, off, 1);
 }
@@ -277,9 +292,26 @@ static int s_row_begin(void *ud) {
                                         : (lua_Integer)lua_rawlen(L, AT(s, s->table_off + 1));
     lua_createtable(L, 0, (int)(want < ROW_PRESIZE_MAX ? want : ROW_PRESIZE_MAX));
     s->row_cols = 0;
-    lua_pushvalue(L, -1);
-    lua_rawseti(L, t, (lua_Integer)lua_rawlen(L, t) + 1);
+    if (!s->streaming) { /* a queued row is placed at its end */
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, t, (lua_Integer)lua_rawlen(L, t) + 1);
+    }
     return push_frame(s, lua_gettop(L) - s->base, 0);
+}
+
+/* A queued row goes to the pending rows, with its table's key. */
+static int s_row_end(void *ud) {
+    lsink *s = ud;
+    if (s->streaming) {
+        lua_State *L = s->L;
+        int n = ++s->npending;
+        lua_pushvalue(L, AT(s, TOP(s).cont));
+        lua_rawseti(L, AT(s, S_ROWS), n);
+        lua_pushvalue(L, AT(s, s->table_off + 3));
+        lua_rawseti(L, AT(s, S_ROWKEYS), n);
+    }
+    pop_frame(s);
+    return 0;
 }
 
 static int s_col(void *ud, size_t index, const char *p, size_t n) {
@@ -296,6 +328,7 @@ static int s_table_end(void *ud) {
     lsink *s = ud;
     pop_frame(s);
     s->table_off = 0; /* tables never nest inside tables */
+    s->streaming = 0;
     return 0;
 }
 
@@ -310,7 +343,7 @@ static const ocip_dec_sink LUA_SINK = {
     .heading = s_heading,
     .row_begin = s_row_begin,
     .col = s_col,
-    .row_end = s_close,
+    .row_end = s_row_end,
     .table_end = s_table_end,
 };
 
@@ -338,6 +371,13 @@ static void read_opts(lua_State *L, int idx, ocip_dec_opts *o) {
     }
     if (lua_getfield(L, idx, "encoding") != LUA_TNIL) o->encoding = luaL_checkstring(L, -1);
     lua_pop(L, 3); /* the encoding string stays referenced by the opts table */
+}
+
+static int opt_rows(lua_State *L, int idx) {
+    if (lua_isnoneornil(L, idx)) return 0;
+    int r = lua_getfield(L, idx, "rows") != LUA_TNIL && lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return r;
 }
 
 static int decoder_gc(lua_State *L) {
@@ -372,6 +412,8 @@ static void begin_doc(lua_State *L, decoder *d) {
     s->nframes = 0;
     s->table_off = 0;
     s->nresponses = 0;
+    s->streaming = 0;
+    s->npending = 0;
     lua_createtable(L, 0, 2);
     s->base = lua_gettop(L);
     lua_createtable(L, 1, 0);
@@ -379,6 +421,13 @@ static void begin_doc(lua_State *L, decoder *d) {
     lua_setfield(L, s->base, "responses");
     push_nil_sentinel(L);
     lua_pushnil(L); /* promoted-arrays set, made on first need */
+    if (s->rows_mode) {
+        lua_createtable(L, 256, 0); /* queued rows */
+        lua_createtable(L, 256, 0); /* and their tables' keys */
+    } else {
+        lua_pushnil(L);
+        lua_pushnil(L);
+    }
     if (push_frame(s, S_RESULT, 0) != 0) luaL_error(L, "ocip.decode: out of memory");
 }
 
@@ -428,26 +477,39 @@ static int l_decode(lua_State *L) {
 static int l_decoder(lua_State *L) {
     ocip_dec_opts o;
     read_opts(L, 1, &o);
+    int rows = opt_rows(L, 1);
     decoder *d = new_decoder(L, &o);
     d->state = -1; /* no document begun yet */
+    d->sink.rows_mode = rows;
     return 1;
 }
 
-/* Parks the values of an unfinished document in the uservalue (an array). */
-static void park(lua_State *L, decoder *d) {
+/* Parks the values of an unfinished document in the uservalue of the decoder at
+ * stack index ud (an array, reused from feed to feed), popping them. */
+static void park(lua_State *L, decoder *d, int ud) {
     int n = lua_gettop(L) - d->sink.base + 1;
-    lua_createtable(L, n, 0);
+    if (lua_getiuservalue(L, ud, 1) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_createtable(L, n, 0);
+    }
+    int t = lua_gettop(L);
+    lua_Integer old = (lua_Integer)lua_rawlen(L, t);
     for (int i = 0; i < n; i++) {
         lua_pushvalue(L, d->sink.base + i);
-        lua_rawseti(L, -2, i + 1);
+        lua_rawseti(L, t, i + 1);
     }
-    lua_setiuservalue(L, 1, 1);
+    for (lua_Integer i = old; i > n; i--) {
+        lua_pushnil(L);
+        lua_rawseti(L, t, i);
+    }
+    lua_setiuservalue(L, ud, 1);
     lua_settop(L, d->sink.base - 1);
     d->sink.base = 0;
 }
 
-static void unpark(lua_State *L, decoder *d) {
-    lua_getiuservalue(L, 1, 1);
+/* Pushes the parked values back (the parking table stays for the next park). */
+static void unpark(lua_State *L, decoder *d, int ud) {
+    lua_getiuservalue(L, ud, 1);
     int n = (int)lua_rawlen(L, -1);
     luaL_checkstack(L, n + 8, "ocip.decode");
     int saved = lua_gettop(L);
@@ -455,8 +517,17 @@ static void unpark(lua_State *L, decoder *d) {
     lua_remove(L, saved);
     d->sink.base = saved;
     d->sink.L = L;
-    lua_pushnil(L);
-    lua_setiuservalue(L, 1, 1);
+}
+
+/* Drops the parked values (a document given up, or a new one begun). */
+static void drop_parked(lua_State *L, int ud) {
+    if (lua_getiuservalue(L, ud, 1) == LUA_TTABLE) {
+        for (lua_Integer i = (lua_Integer)lua_rawlen(L, -1); i > 0; i--) {
+            lua_pushnil(L);
+            lua_rawseti(L, -2, i);
+        }
+    }
+    lua_pop(L, 1);
 }
 
 static int prepare(lua_State *L, decoder *d) {
@@ -465,7 +536,7 @@ static int prepare(lua_State *L, decoder *d) {
     if (d->state == 3) return luaL_error(L, "ocip.decoder: unusable after an error raised while decoding");
     lua_settop(L, 2);
     if (d->state == -1) begin_doc(L, d);
-    else unpark(L, d);
+    else unpark(L, d, 1);
     return 0;
 }
 
@@ -478,7 +549,7 @@ static int l_feed(lua_State *L) {
     d->state = 3;
     int st = ocip_dec_feed(d->dec, chunk, len);
     if (st != OCIP_DEC_OK) return fail_doc(L, d, st);
-    park(L, d);
+    park(L, d, 1);
     d->state = 0;
     lua_pushboolean(L, 1);
     return 1;
@@ -498,9 +569,124 @@ static int l_finish(lua_State *L) {
     return 1;
 }
 
+/* ---- streaming: conn:read(dec) (bindings/decode.h) and the rows queue ---- */
+
+int ocip_decoder_check(lua_State *L, int idx) {
+    return luaL_testudata(L, idx, DECODER_MT) != NULL;
+}
+
+/* A failure while feeding pieces: sticky, reported by the finish. What was built is
+ * let go at once (a big half-decoded answer is not kept until the next document). */
+static void piece_failed(lua_State *L, decoder *d, int ud, int st) {
+    d->state = 2;
+    d->err_kind = st;
+    snprintf(d->msg, sizeof d->msg, "%s", ocip_dec_message(d->dec));
+    ocip_dec_trim(d->dec);
+    if (d->sink.base) lua_settop(L, d->sink.base - 1);
+    d->sink.base = 0;
+    d->sink.npending = 0;
+    drop_parked(L, ud);
+    if (st == OCIP_DEC_NOMEM) luaL_error(L, "ocip.decode: out of memory");
+}
+
+void ocip_decoder_begin(lua_State *L, int idx) {
+    idx = lua_absindex(L, idx);
+    decoder *d = luaL_checkudata(L, idx, DECODER_MT);
+    if (d->state == 3) luaL_error(L, "ocip.decoder: unusable after an error raised while decoding");
+    drop_parked(L, idx);
+    begin_doc(L, d);
+    park(L, d, idx);
+    d->state = 0;
+}
+
+int ocip_decoder_piece(lua_State *L, int idx, const char *p, size_t n) {
+    idx = lua_absindex(L, idx);
+    decoder *d = luaL_checkudata(L, idx, DECODER_MT);
+    if (d->state == 2) return 0; /* failed: the rest of the document is only skipped */
+    if (d->state != 0) luaL_error(L, "ocip.decoder: no document begun");
+    unpark(L, d, idx);
+    d->state = 3;
+    int st = ocip_dec_feed_scanned(d->dec, p, n, 0);
+    if (st != OCIP_DEC_OK) {
+        piece_failed(L, d, idx, st);
+        return 0;
+    }
+    park(L, d, idx);
+    d->state = 0;
+    return d->sink.npending;
+}
+
+int ocip_decoder_finish(lua_State *L, int idx, const char *p, size_t n, int whole) {
+    idx = lua_absindex(L, idx);
+    decoder *d = luaL_checkudata(L, idx, DECODER_MT);
+    if (d->state == 2) return ocip_fail(L, KINDS[d->err_kind], "OCI-P decode: %s", d->msg);
+    if (d->state != 0) return luaL_error(L, "ocip.decoder: no document begun");
+    unpark(L, d, idx);
+    d->state = 3;
+    int st = ocip_dec_feed_scanned(d->dec, p, n, whole);
+    if (st == OCIP_DEC_OK) st = ocip_dec_finish(d->dec);
+    if (st != OCIP_DEC_OK) {
+        d->sink.npending = 0;
+        drop_parked(L, idx);
+        return fail_doc(L, d, st);
+    }
+    ocip_dec_trim(d->dec);
+    if (d->sink.npending > 0) { /* rows of the last piece: on the result, as rows / keys */
+        lua_pushvalue(L, AT(&d->sink, S_ROWS));
+        lua_setfield(L, d->sink.base, "rows");
+        lua_pushvalue(L, AT(&d->sink, S_ROWKEYS));
+        lua_setfield(L, d->sink.base, "keys");
+        d->sink.npending = 0;
+    }
+    lua_settop(L, d->sink.base);
+    d->sink.base = 0;
+    d->state = 1;
+    drop_parked(L, idx);
+    return 1;
+}
+
+/* dec:rows() -> rows, keys (the queued rows and their tables' keys) or nil */
+static int l_rows(lua_State *L) {
+    decoder *d = luaL_checkudata(L, 1, DECODER_MT);
+    if (d->sink.npending == 0 || d->state == 3) { lua_pushnil(L); return 1; }
+    if (lua_getiuservalue(L, 1, 1) != LUA_TTABLE) { lua_pushnil(L); return 1; }
+    int t = lua_gettop(L);
+    lua_rawgeti(L, t, S_ROWS + 1);
+    lua_rawgeti(L, t, S_ROWKEYS + 1);
+    lua_createtable(L, 256, 0);
+    lua_rawseti(L, t, S_ROWS + 1);
+    lua_createtable(L, 256, 0);
+    lua_rawseti(L, t, S_ROWKEYS + 1);
+    d->sink.npending = 0;
+    return 2;
+}
+
+/* dec:head() -> session_id, the first command (open or done) or nil, commands done */
+static int l_head(lua_State *L) {
+    decoder *d = luaL_checkudata(L, 1, DECODER_MT);
+    if (d->state != 0 || lua_getiuservalue(L, 1, 1) != LUA_TTABLE) {
+        lua_pushnil(L);
+        lua_pushnil(L);
+        lua_pushinteger(L, 0);
+        return 3;
+    }
+    int t = lua_gettop(L);
+    lua_rawgeti(L, t, S_RESULT + 1);
+    lua_getfield(L, -1, "session_id");
+    lua_rawgeti(L, t, S_RESPONSES + 1);
+    if (lua_rawgeti(L, -1, 1) == LUA_TNIL && d->sink.nframes > 1) {
+        lua_pop(L, 1);
+        lua_rawgeti(L, t, d->sink.frames[1].cont + 1); /* the command being decoded */
+    }
+    lua_remove(L, -2);
+    lua_pushinteger(L, d->sink.nresponses);
+    return 3;
+}
+
 void ocip_open_decode(lua_State *L) {
     if (luaL_newmetatable(L, DECODER_MT)) {
-        static const luaL_Reg methods[] = {{"feed", l_feed}, {"finish", l_finish}, {NULL, NULL}};
+        static const luaL_Reg methods[] = {{"feed", l_feed}, {"finish", l_finish}, {"rows", l_rows},
+                                           {"head", l_head}, {NULL, NULL}};
         luaL_newlib(L, methods);
         lua_setfield(L, -2, "__index");
         lua_pushcfunction(L, decoder_gc);

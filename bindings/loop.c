@@ -186,11 +186,23 @@ int ocip_loop_failed(lua_State *L) {
 
 /* ---- drain: resumes the tasks on the ready queue ----------------------- */
 
+/* What is queued now runs; so do tasks woken meanwhile (a command's answer wakes its
+ * caller, which spawns the next driver...), within a bound, without a poll of the loop
+ * in between (each would be one more epoll_wait): only a cooperative yield made during
+ * this drain, and what queues behind it, waits for the next turn, after I/O. */
+#define DRAIN_EXTRA 256
+
 static void check_cb(uv_check_t *h) {
     ocip_loop *lp = h->data;
-    size_t n = lp->qlen; /* only what is queued now: cooperative yields wait for the next turn */
-    while (n-- > 0 && lp->qhead) {
+    size_t n = lp->qlen, extra = DRAIN_EXTRA;
+    while (lp->qhead) {
         ocip_waiter *w = lp->qhead;
+        if (n == 0) {
+            if (w->yielded || extra == 0) break;
+            extra--;
+        } else {
+            n--;
+        }
         lp->qhead = w->qnext;
         if (!lp->qhead) lp->qtail = NULL;
         lp->qlen--;

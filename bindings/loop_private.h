@@ -20,6 +20,7 @@ struct ocip_waiter {
     ocip_push_fn push;          /* set by ocip_wake; NULL pushes nothing */
     void *data;
     int woken;
+    int yielded;                /* queued by a cooperative yield (runs in the next turn) */
     ocip_waiter *prev, *next;   /* every outstanding waiter (for teardown) */
     ocip_waiter *qnext;         /* ready queue */
 };

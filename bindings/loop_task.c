@@ -128,6 +128,7 @@ void loop_task_resume(ocip_loop *lp, ocip_task *t, int nargs) {
         } else { /* plain coroutine.yield(): cooperative, run again later */
             t->state = T_READY;
             t->wait = loop_waiter_new(L, lp, t);
+            t->wait->yielded = 1;
             loop_enqueue(t->wait);
         }
         return;

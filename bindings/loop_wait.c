@@ -51,6 +51,7 @@ static int l_sleep(lua_State *L) {
     lua_Number s = luaL_optnumber(L, 1, 0);
     if (!(s > 0)) {
         ocip_waiter *w = ocip_await(L, "ocip.sleep", NULL, NULL);
+        w->yielded = 1; /* runs in the next turn of the loop, after I/O */
         ocip_wake(w, NULL, NULL);
         return lua_yield(L, 0);
     }

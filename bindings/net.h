@@ -13,6 +13,7 @@
 #define OCIP_SERVER_MT "ocip.server"
 #define NET_READ_CHUNK 65536
 #define NET_HIGH_WATER ((size_t)1 << 20)       /* stop reading when nobody reads and this much waits */
+#define NET_PIECE_MIN ((size_t)32 << 10)       /* conn:read(dec) feeds a document in pieces of at least this */
 #define NET_DEFAULT_MAX_QUEUE ((size_t)64 << 20) /* bytes queued for writing before write() fails */
 
 typedef struct net_conn net_conn;
@@ -57,6 +58,14 @@ struct net_conn {
     ocip_closer closer;         /* registered while a close drains queued writes */
     int was_tls;                /* tls was set before the close released it */
     char *rbuf;                 /* NET_READ_CHUNK bytes for libuv reads, made on first read */
+    /* conn:read(dec): the reader waits for a piece, not a whole document; a document
+     * is being fed to a decoder (pieces fed so far); it is whole, its last piece waits
+     * for conn:finish(dec) */
+    int streaming, dec_doc, dec_pieces, dec_done;
+    size_t max_document;        /* the framer's limit as configured (a read may raise it) */
+    uv_timer_t *rtimer;         /* conn:read(dec, max, timeout): made once, reused */
+    int read_timed_out;         /* it fired while a reader waited */
+    double read_deadline;       /* of the current streaming read: loop time in ms, or -1 */
 };
 
 net_conn *net_conn_new(uv_loop_t *uv, int raw, size_t max_document, size_t max_queue);
@@ -82,6 +91,7 @@ void net_update_reading(net_conn *c);           /* starts/stops uv reading as ne
 /* Pushes the next item, or nil + error; returns the count, or -1 when nothing is there yet. */
 int net_try_read(lua_State *L, net_conn *c);
 int net_push_unref(lua_State *co, void *data);  /* push fn of a cancelled wait: drops a ref */
+int net_push_wake(lua_State *co, void *data);   /* push fn of a streaming read: only wakes */
 /* net.c: ends the connect wait (kind NULL: success). */
 void net_connect_done(net_conn *c, const char *kind, const char *fmt, ...);
 /* net_conn.c: creates the ocip.conn metatable. */
@@ -90,6 +100,8 @@ void net_open_conn(lua_State *L);
 int net_opt_mode(lua_State *L, int t);
 void net_tls_opts(lua_State *L, int t, ocip_tls_opts *o);
 void net_update_ref(net_conn *c);
+/* The deadline of a streaming read: starts (seconds, >= 1e9: none) or stops (< 0) it. */
+void net_read_deadline(net_conn *c, double seconds);
 
 /* Server side hooks, called by net.c when an accepted connection finishes (or fails) its handshake. */
 void net_server_conn_ready(net_conn *c);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <lauxlib.h>
 #include "bindings/core.h"
+#include "bindings/decode.h"
 #include "bindings/net.h"
 
 typedef struct { net_conn *c; } conn_ud;
@@ -35,9 +36,118 @@ static void read_cancel(void *data) {
     ocip_wake(w, net_push_unref, c); /* nothing consumed: buffered data waits for the next read */
 }
 
+/* The framer's sticky failure (a status < 0) as nil, err. */
+static int frame_failed(lua_State *L, net_conn *c, int st) {
+    if (st == OCIP_FRAME_LIMIT) return ocip_fail(L, "limit", "%s", ocip_framer_error(c->fr));
+    if (st == OCIP_FRAME_NOMEM) return ocip_fail(L, "limit", "out of memory buffering a document");
+    return ocip_fail(L, "protocol", "%s", ocip_framer_error(c->fr));
+}
+
+/* conn:read(dec [, max_document [, timeout]]): the next document goes to the decoder dec piece by
+ * piece as its bytes arrive (decoding overlaps the transfer, and no copy of the whole
+ * document is kept). Returns true when the document is whole: its last piece waits for
+ * conn:finish(dec), so that the caller can write its next document first; false when
+ * dec (rows mode) has queued rows (dec:rows()), the document not being whole yet; or
+ * nil, err as conn:read(), or kind timeout when `timeout` seconds pass with nothing to
+ * hand over (the document, fed in part, then goes on with the next read). A decoding
+ * failure is kept by dec and reported by finish; the document is still read to its end. */
+static int read_dec(lua_State *L, int status, lua_KContext ctx) {
+    (void)status;
+    (void)ctx;
+    net_conn *c = check_conn(L);
+    c->streaming = 0;
+    net_read_deadline(c, -1);
+    if (c->read_timed_out) {
+        c->read_timed_out = 0;
+        return ocip_fail(L, "timeout", "no answer within the time given");
+    }
+    for (;;) {
+        if (c->state == C_CLOSED) return ocip_fail(L, "closed", "connection closed");
+        const char *p;
+        size_t n;
+        int st = ocip_framer_peek(c->fr, &p, &n);
+        if (st < 0) return frame_failed(L, c, st);
+        if (st == OCIP_FRAME_DOC || n >= NET_PIECE_MIN) {
+            if (!c->dec_doc) {
+                ocip_decoder_begin(L, 2);
+                c->dec_doc = 1;
+                c->dec_pieces = 0;
+            }
+            if (st == OCIP_FRAME_DOC) {
+                c->dec_done = 1;
+                lua_pushboolean(L, 1);
+                return 1;
+            }
+            int pending = ocip_decoder_piece(L, 2, p, n);
+            if (c->state == C_CLOSED) continue; /* (a finaliser run by the decoder closed it) */
+            ocip_framer_take(c->fr, n);
+            c->dec_pieces++;
+            net_update_reading(c);
+            if (pending > 0) {
+                lua_pushboolean(L, 0);
+                return 1;
+            }
+            continue;
+        }
+        if (c->err_kind[0]) return ocip_fail(L, c->err_kind, "%s", c->err_msg);
+        if (c->eof) {
+            if (ocip_framer_partial(c->fr))
+                return ocip_fail(L, "closed", "connection closed by peer in the middle of a document");
+            return ocip_fail(L, "closed", "connection closed by peer");
+        }
+        c->reader = ocip_await(L, "conn:read", read_cancel, c);
+        c->read_busy = 1;
+        c->streaming = 1;
+        c->refs++;
+        net_update_reading(c);
+        net_update_ref(c);
+        if (c->read_deadline >= 0) {
+            double left = (c->read_deadline - (double)uv_now(c->uv)) / 1000.0;
+            net_read_deadline(c, left > 0 ? left : 0);
+        }
+        return lua_yieldk(L, 0, 0, read_dec);
+    }
+}
+
+/* conn:finish(dec): after conn:read(dec) returned true, feeds the document's last piece
+ * and finishes: the decoded document, or nil, err. */
+static int l_finish(lua_State *L) {
+    net_conn *c = check_conn(L);
+    if (!ocip_decoder_check(L, 2)) return luaL_argerror(L, 2, "decoder expected");
+    if (c->state == C_CLOSED || !c->fr) return ocip_fail(L, "closed", "connection closed");
+    if (!c->dec_done) return luaL_error(L, "conn:finish: no whole document was read (conn:read(dec))");
+    const char *p;
+    size_t n;
+    int st = ocip_framer_peek(c->fr, &p, &n);
+    if (st != OCIP_FRAME_DOC) return luaL_error(L, "conn:finish: the document is gone");
+    int whole = c->dec_pieces == 0;
+    c->dec_doc = c->dec_done = 0;
+    int r = ocip_decoder_finish(L, 2, p, n, whole);
+    if (c->state != C_CLOSED && c->fr) {
+        ocip_framer_take(c->fr, n);
+        ocip_framer_release(c->fr);
+        net_update_reading(c);
+    }
+    return r;
+}
+
 static int l_read(lua_State *L) {
     net_conn *c = check_conn(L);
     if (c->reader || c->read_busy) return ocip_fail(L, "usage", "another task is already reading this connection");
+    if (!lua_isnoneornil(L, 2)) {
+        if (c->raw || !ocip_decoder_check(L, 2)) return luaL_argerror(L, 2, "decoder expected (document mode)");
+        if (c->dec_done) return luaL_error(L, "conn:read: conn:finish(dec) must come first");
+        lua_Integer max = luaL_optinteger(L, 3, 0); /* this document's limit, if not the usual */
+        if (c->fr && !c->dec_doc) ocip_framer_set_max(c->fr, max > 0 ? (size_t)max : c->max_document);
+        /* seconds (nil: none; a deadline already past: at once); kind timeout when it passes */
+        int timed = !lua_isnoneornil(L, 4);
+        double timeout = timed ? luaL_checknumber(L, 4) : 0;
+        if (!(timeout > 0)) timeout = 0; /* (NaN too) */
+        lua_settop(L, 2);
+        c->read_deadline = timed && timeout < 1e9 ? (double)uv_now(c->uv) + timeout * 1000.0 : -1;
+        c->read_timed_out = 0;
+        return read_dec(L, LUA_OK, 0);
+    }
     int n = net_try_read(L, c);
     if (n >= 0) return n;
     c->reader = ocip_await(L, "conn:read", read_cancel, c);
@@ -55,7 +165,9 @@ static int l_write(lua_State *L) {
     if (c->state != C_OPEN) return ocip_fail(L, "closed", "connection closed");
     if (c->write_err[0]) return ocip_fail(L, "closed", "%s", c->write_err);
     if (len == 0) { lua_pushboolean(L, 1); return 1; }
-    if (c->queued + len > c->max_queue)
+    /* max_queue bounds the backlog behind a write, not one write: with nothing queued a
+     * document of any size is taken (a server's 150 MB answer), the next one waits */
+    if (c->queued > 0 && c->queued + len > c->max_queue)
         return ocip_fail(L, "limit", "write queue full: %I bytes waiting for the peer (max_queue %I)",
                          (lua_Integer)c->queued, (lua_Integer)c->max_queue);
     int rc;
@@ -123,7 +235,7 @@ static int l_tostring(lua_State *L) {
 }
 
 static const luaL_Reg conn_methods[] = {
-    {"read", l_read}, {"write", l_write}, {"flush", l_flush}, {"close", l_close},
+    {"read", l_read}, {"finish", l_finish}, {"write", l_write}, {"flush", l_flush}, {"close", l_close},
     {"peer", l_peer}, {NULL, NULL},
 };
 

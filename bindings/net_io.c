@@ -33,6 +33,7 @@ net_conn *net_conn_new(uv_loop_t *uv, int raw, size_t max_document, size_t max_q
     c->refs = 1;
     c->raw = raw;
     c->max_queue = max_queue ? max_queue : NET_DEFAULT_MAX_QUEUE;
+    c->max_document = max_document;
     if (!raw && !(c->fr = ocip_framer_new(max_document))) {
         free(c);
         return NULL;
@@ -90,6 +91,33 @@ static void teardown_draining(ocip_closer *cl) {
 void net_close_timer(net_conn *c) {
     close_handle((uv_handle_t *)c->timer);
     c->timer = NULL;
+}
+
+static void wake_reader(net_conn *c);
+
+static void on_read_deadline(uv_timer_t *t) {
+    net_conn *c = t->data;
+    if (!c->reader) return;
+    c->read_timed_out = 1;
+    wake_reader(c);
+}
+
+void net_read_deadline(net_conn *c, double seconds) {
+    if (!(seconds >= 0 && seconds < 1e9)) { /* stop, or no deadline (inf, NaN, huge) */
+        if (c->rtimer) uv_timer_stop(c->rtimer);
+        return;
+    }
+    if (!c->rtimer) {
+        if (c->state == C_CLOSED) return;
+        uv_timer_t *t = malloc(sizeof *t);
+        if (!t) return; /* no deadline rather than a crash; the session's guard is not it */
+        uv_timer_init(c->uv, t);
+        uv_unref((uv_handle_t *)t); /* the waiting reader keeps the loop alive, not this */
+        t->data = c;
+        c->refs++; /* released by its close callback */
+        c->rtimer = t;
+    }
+    uv_timer_start(c->rtimer, on_read_deadline, (uint64_t)(seconds * 1000.0 + 0.5), 0);
 }
 
 /* A one-shot timer (replacing any previous one); ref'd only when it guards a wait. */
@@ -194,10 +222,18 @@ static size_t buffered(const net_conn *c) {
     return c->raw ? c->in.len : c->fr ? ocip_framer_buffered(c->fr) : 0;
 }
 
-/* Something for a reader: an item, an error, EOF or a local close. */
+/* Something for a reader: an item, an error, EOF or a local close; for a streaming
+ * reader (conn:read(dec)) also a piece of the document worth decoding now. */
 static int readable(net_conn *c) {
-    if (c->state == C_CLOSED || c->err_kind[0] || c->eof) return 1;
-    return c->raw ? c->in.len > 0 : ocip_framer_ready(c->fr) != OCIP_FRAME_MORE;
+    if (c->state == C_CLOSED || c->err_kind[0] || c->eof || c->read_timed_out) return 1;
+    if (c->raw) return c->in.len > 0;
+    if (c->streaming) {
+        const char *p;
+        size_t n;
+        int st = ocip_framer_peek(c->fr, &p, &n);
+        return st != OCIP_FRAME_MORE || n >= NET_PIECE_MIN;
+    }
+    return ocip_framer_ready(c->fr) != OCIP_FRAME_MORE;
 }
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
@@ -260,8 +296,17 @@ int net_try_read(lua_State *L, net_conn *c) {
     return -1;
 }
 
+int net_push_wake(lua_State *co, void *data) {
+    (void)co;
+    net_conn *c = data;
+    c->read_busy = 0;
+    net_conn_unref(c);
+    return 0; /* the reader's continuation looks at the connection itself */
+}
+
 static int push_read(lua_State *co, void *data) {
     net_conn *c = data;
+    if (c->streaming) return net_push_wake(co, data);
     c->read_busy = 0;
     int n = 0;
     if (co) {
@@ -470,6 +515,8 @@ void net_conn_close(net_conn *c) {
     }
     if (c->reading && c->tcp && !uv_is_closing((uv_handle_t *)c->tcp)) uv_read_stop((uv_stream_t *)c->tcp);
     c->reading = 0;
+    close_handle((uv_handle_t *)c->rtimer);
+    c->rtimer = NULL;
     if (c->gai) uv_cancel((uv_req_t *)c->gai);
     if (first && c->tls && ocip_tls_established(c->tls) && c->tcp && !c->write_err[0]) {
         ocip_tls_shutdown(c->tls);

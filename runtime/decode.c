@@ -81,6 +81,7 @@ void ocip_dec_free(ocip_dec *d) {
     free(d->keys.p);
     free(d->hkeys.p);
     free(d->hold.p);
+    free(d->conv.p);
     free(d->encoding);
     free(d);
 }
@@ -97,6 +98,7 @@ void ocip_dec_trim(ocip_dec *d) {
     drop_big(&d->keys);
     drop_big(&d->hkeys);
     drop_big(&d->hold);
+    drop_big(&d->conv);
     if (d->ctxt && d->ctxt->dict && xmlDictSize(d->ctxt->dict) > (int)KEEP_DICT) {
         xmlFreeParserCtxt(d->ctxt);
         memset(d->lookup, 0, sizeof d->lookup); /* keyed by the old dictionary's names */
@@ -120,9 +122,9 @@ int ocip_dec_reset(ocip_dec *d, void *ud) {
     d->diagnostics = 0;
     d->depth = 0;
     d->text.len = d->keys.len = d->hkeys.len = 0;
-    d->nheadings = 0;
-    memset(d->hset, 0, sizeof d->hset);
+    d->nheadings = 0; /* (the heading set is cleared when a table begins) */
     d->ascii = 0;
+    d->latin1 = 0;
     d->msg[0] = '\0';
     return 0;
 }
@@ -136,7 +138,7 @@ static int start(ocip_dec *d) {
         return -1;
     }
     d->ctxt->userData = d;
-    int ignore = d->encoding || d->force_utf8 || d->ascii;
+    int ignore = d->encoding || d->force_utf8 || d->ascii || d->latin1;
     d->ctxt->options &= ~XML_PARSE_IGNORE_ENC; /* options survive resets; this one must not */
     xmlCtxtUseOptions(d->ctxt, XML_PARSE_NONET | XML_PARSE_HUGE | (ignore ? XML_PARSE_IGNORE_ENC : 0));
     return 0;
@@ -209,6 +211,31 @@ int ocip_dec_feed(ocip_dec *d, const char *chunk, size_t len) {
     if (from < len && dec_buf_add(&d->hold, chunk + from, len - from) != 0)
         dec_fail(d, OCIP_DEC_NOMEM, "out of memory%s", NULL);
     return d->status;
+}
+
+int ocip_dec_feed_scanned(ocip_dec *d, const char *p, size_t len, int whole) {
+    if (d->status != OCIP_DEC_OK) return d->status;
+    if (len > d->max_size - d->total) {
+        char n[32];
+        snprintf(n, sizeof n, "%zu", d->max_size);
+        dec_fail(d, OCIP_DEC_LIMIT, "document larger than max_size (%s bytes)", n);
+        return d->status;
+    }
+    if (!d->started && d->npre == 0 && d->total == 0 && !d->encoding && !d->force_utf8) {
+        if (whole) d->ascii = dec_plain_ascii(p, len);
+        /* ISO-8859-1 (what OCI-P servers declare): turned into UTF-8 here, piece by piece,
+         * cheaper than libxml2's converter and its buffers; nothing to do for 7-bit pieces */
+        if (!d->ascii) d->latin1 = dec_declares_latin1(p, len);
+    }
+    d->total += len;
+    if (d->latin1 && dec_has_8bit(p, len)) {
+        if (dec_latin1_to_utf8(&d->conv, p, len) != 0) {
+            dec_fail(d, OCIP_DEC_NOMEM, "out of memory%s", NULL);
+            return d->status;
+        }
+        return emit_piece(d, d->conv.p, d->conv.len);
+    }
+    return emit_piece(d, p, len);
 }
 
 int ocip_dec_finish(ocip_dec *d) {

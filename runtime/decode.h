@@ -106,6 +106,12 @@ void ocip_dec_trim(ocip_dec *d);
 /* Feeds bytes (any chunking, 1 byte included). Returns OCIP_DEC_OK or a sticky error. */
 int ocip_dec_feed(ocip_dec *d, const char *chunk, size_t len);
 
+/* Feeds bytes that a markup scanner with the same bounds already went over (a framer's
+ * pieces, ocip_framer_peek): each piece ends between two pieces of markup, so no second
+ * scan is needed. whole: this piece is the whole document (its 7-bit check is done here,
+ * as ocip_dec_whole does). A document is fed either this way or by ocip_dec_feed. */
+int ocip_dec_feed_scanned(ocip_dec *d, const char *p, size_t len, int whole);
+
 /* Ends the document: OCIP_DEC_OK when it was whole and well formed. */
 int ocip_dec_finish(ocip_dec *d);
 

@@ -63,6 +63,10 @@ struct ocip_dec {
     size_t piece;            /* bytes scanned before handing what is whole to libxml2 */
     char *encoding;          /* forced encoding needing conversion, or NULL */
     int force_utf8;          /* forced UTF-8: parse natively, ignore the declaration */
+    int latin1;              /* fed in scanned pieces and declared ISO-8859-1: each piece
+                                is turned into UTF-8 here (only when it has 8-bit bytes)
+                                and parsed natively, not by libxml2's converter */
+    buf conv;                /* the UTF-8 of such a piece */
     int ascii;               /* this document is known to be 7-bit: same in any declared
                                 ASCII-compatible encoding, so parse it natively too */
     xmlSAXHandler sax;
@@ -109,5 +113,11 @@ int dec_force_encoding(ocip_dec *d, const char *name);
 /* A whole document that is 7-bit and declares an ASCII-compatible encoding (or none):
  * it can be parsed natively whatever its declaration says. */
 int dec_plain_ascii(const char *doc, size_t len);
+/* Does the document starting at p declare ISO-8859-1 (an XML declaration within p[0, n))? */
+int dec_declares_latin1(const char *p, size_t n);
+/* p[0, n) has a byte >= 0x80 (8 bytes at a time). */
+int dec_has_8bit(const char *p, size_t n);
+/* ISO-8859-1 -> UTF-8 into out (2n bytes at most); -1 on no memory. */
+int dec_latin1_to_utf8(buf *out, const char *p, size_t n);
 
 #endif

@@ -10,7 +10,9 @@
 struct ocip_framer {
     char *buf;
     size_t cap, start, pos, end; /* held bytes: [start, end); scanned up to pos */
-    size_t doc_start;            /* first byte of the current document */
+    size_t doc_start;            /* first byte of the current document held */
+    size_t dropped;              /* bytes of the current document taken and dropped already */
+    size_t safe;                 /* the scanned bytes up to here end between markup */
     size_t max;
     ocip_scan scan;
     int ready, status;
@@ -46,6 +48,7 @@ static void compact(ocip_framer *f, size_t more) {
         size_t held = f->end - f->start;
         memmove(f->buf, f->buf + f->start, held);
         f->pos -= f->start;
+        f->safe = f->safe > f->start ? f->safe - f->start : 0;
         f->doc_start = f->doc_start > f->start ? f->doc_start - f->start : 0;
         f->end = held;
         f->start = 0;
@@ -87,16 +90,20 @@ static int scan(ocip_framer *f) {
         size_t n = f->end - f->pos, used;
         int idle = ocip_scan_idle(&f->scan);
         if (!idle) { /* inside a document: enforce the size limit before looking further */
-            size_t limit_end = f->doc_start + f->max;
+            size_t room = f->max > f->dropped ? f->max - f->dropped : 0;
+            size_t limit_end = f->doc_start + room;
             if (f->pos >= limit_end)
                 return fail(f, OCIP_FRAME_LIMIT, "document larger than the size limit (max_document)");
             if (n > limit_end - f->pos) n = limit_end - f->pos;
         }
-        int st = ocip_scan_run(&f->scan, f->buf + f->pos, n, &used, NULL);
+        size_t cut = 0;
+        int st = ocip_scan_run(&f->scan, f->buf + f->pos, n, &used, &cut);
+        if (cut) f->safe = f->pos + cut;
         f->pos += used;
         switch (st) {
         case OCIP_SCAN_BEGIN:
-            f->doc_start = f->start = f->pos - 1; /* whitespace and BOMs before it are dropped */
+            f->doc_start = f->start = f->safe = f->pos - 1; /* whitespace and BOMs before it are dropped */
+            f->dropped = 0;
             break;
         case OCIP_SCAN_END:
             f->ready = 1;
@@ -124,7 +131,33 @@ int ocip_framer_next(ocip_framer *f, const char **doc, size_t *len) {
     return OCIP_FRAME_DOC;
 }
 
+int ocip_framer_peek(ocip_framer *f, const char **p, size_t *len) {
+    int st = scan(f);
+    if (st < 0) return st;
+    *p = f->buf + f->doc_start;
+    if (st == OCIP_FRAME_DOC) *len = f->pos - f->doc_start;
+    else if (ocip_scan_idle(&f->scan) || f->safe <= f->doc_start) *len = 0;
+    else *len = f->safe - f->doc_start;
+    return st;
+}
+
+void ocip_framer_take(ocip_framer *f, size_t n) {
+    if (f->ready && f->doc_start + n >= f->pos) { /* the whole rest: the document is done */
+        f->start = f->doc_start = f->pos;
+        f->ready = 0;
+        f->dropped = 0;
+        return;
+    }
+    f->doc_start += n;
+    f->dropped += n;
+    f->start = f->doc_start; /* taken bytes are not kept */
+}
+
 size_t ocip_framer_buffered(const ocip_framer *f) { return f->end - f->start; }
+
+void ocip_framer_set_max(ocip_framer *f, size_t max_document) {
+    f->max = max_document ? max_document : OCIP_FRAME_DEFAULT_MAX;
+}
 
 size_t ocip_framer_capacity(const ocip_framer *f) { return f->cap; }
 

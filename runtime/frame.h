@@ -39,9 +39,24 @@ int ocip_framer_ready(ocip_framer *f);
  * framer's buffer: valid until the next feed or free. Otherwise like ready(). */
 int ocip_framer_next(ocip_framer *f, const char **doc, size_t *len);
 
+/* Streaming: the bytes of the current document not taken yet that can be handed to a
+ * decoder now. Returns like ready(). On OCIP_FRAME_MORE, the bytes at *p, *len of them, are those scanned
+ * so far up to the last point between two pieces of markup (a complete tag, comment,
+ * CDATA section; never inside a UTF-8 sequence) — *len may be 0; on OCIP_FRAME_DOC,
+ * every remaining byte of the (whole) document. Valid until the next feed or free. */
+int ocip_framer_peek(ocip_framer *f, const char **p, size_t *len);
+
+/* Streaming: the first n bytes peek() returned are consumed and dropped (the size
+ * limit still counts them). Taking the whole rest of a whole document ends it, as
+ * next() does. A document is read either by next() or by peek()/take(), not both. */
+void ocip_framer_take(ocip_framer *f, size_t n);
+
 /* The caller is done with the document next() returned (its pointer goes stale):
  * a buffer a big document grew shrinks back now rather than at the next feed. */
 void ocip_framer_release(ocip_framer *f);
+
+/* Changes the size limit (0 = default), from the document being scanned on. */
+void ocip_framer_set_max(ocip_framer *f, size_t max_document);
 
 /* Bytes held (partial document plus anything fed ahead of it). */
 size_t ocip_framer_buffered(const ocip_framer *f);

@@ -159,6 +159,24 @@ int ocip_scan_run(ocip_scan *s, const char *buf, size_t n, size_t *used, size_t 
             else s->count = 0;
             break;
         case S_STAG:
+            if (!s->xmlns && !is_space(c) && c != '"' && c != '\'' && c != '<' && c != '>' && c != '/') {
+                /* an element name (or any run before the first space): only the tag's
+                 * length changes, so take the run at once */
+                size_t run = pos + 1;
+                while (run < n) {
+                    unsigned char d = b[run];
+                    if (is_space(d) || d == '"' || d == '\'' || d == '<' || d == '>' || d == '/') break;
+                    run++;
+                }
+                if (run - pos > OCIP_SCAN_MAX_TAG - s->tag) {
+                    pos += OCIP_SCAN_MAX_TAG - s->tag + 1;
+                    FAIL(OCIP_SCAN_LIMIT, "tag longer than 65536 bytes");
+                }
+                s->tag += run - pos;
+                pos = run;
+                s->slash = 0;
+                break;
+            }
             pos++;
             if (++s->tag > OCIP_SCAN_MAX_TAG) FAIL(OCIP_SCAN_LIMIT, "tag longer than 65536 bytes");
             if (xmlns_step(s, c) && ++s->ns_tag > OCIP_SCAN_MAX_NS - s->ns_scope)
@@ -200,6 +218,17 @@ int ocip_scan_run(ocip_scan *s, const char *buf, size_t n, size_t *used, size_t 
             break;
         }
         case S_ETAG:
+            if (c != '>') { /* the name: up to its '>' at once */
+                const unsigned char *gt = memchr(b + pos, '>', n - pos);
+                size_t take = gt ? (size_t)(gt - (b + pos)) : n - pos;
+                if (take > OCIP_SCAN_MAX_TAG - s->tag) {
+                    pos += OCIP_SCAN_MAX_TAG - s->tag + 1;
+                    FAIL(OCIP_SCAN_LIMIT, "tag longer than 65536 bytes");
+                }
+                s->tag += take;
+                pos += take;
+                break;
+            }
             pos++;
             if (++s->tag > OCIP_SCAN_MAX_TAG) FAIL(OCIP_SCAN_LIMIT, "tag longer than 65536 bytes");
             if (c == '>') {

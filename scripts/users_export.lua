@@ -139,7 +139,8 @@ local function all_groups(c, limit, stats)
   return found
 end
 
--- The user lists, one item each; written in item order once all have answered.
+-- The user lists, one item each; written in item order once all have answered (the
+-- system-wide list as it arrives).
 local function export(c, o, write, stats)
   local items
   if o.per_group then
@@ -152,8 +153,9 @@ local function export(c, o, write, stats)
   stats.requests = stats.requests + #items
   local lists = p:run(c, items, function(it)
     if not it.sp then
-      local r, err = c:command(list_request("UserGetListInSystemRequest", {}, o.limit))
-      return r and r.user_table, err
+      -- the system-wide list: each user written as it is decoded, none held (c:rows)
+      local r, err = c:rows(list_request("UserGetListInSystemRequest", {}, o.limit), write)
+      return r and {}, err
     end
     return group_users(c, it.sp, it.group, o.limit)
   end, { label = "user lists" })

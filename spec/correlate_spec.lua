@@ -58,4 +58,24 @@ describe("ocip.correlate", function()
     local warning = Error.new("server", "w", { severity = "Warning" })
     assert.is_false(correlate.document_error(two, { responses = { warning } }))
   end)
+  it("checks the head of a rows answer before its first row (check_head)", function()
+    local one = rec { "UserGetListInSystemRequest" }
+    local list = function(echo) return { _type = "UserGetListInSystemResponse", _echo = echo } end
+    assert.is_nil(correlate.check_head(one, "SID", list("s2d7c1"), 0))
+    assert.is_nil(correlate.check_head(one, nil, list("s2d7c1"), 0))
+    local cases = {
+      { "OTHER", list("s2d7c1"), 0, "session id" },
+      { "SID", list("s2d6c1"), 0, "echoes" },
+      { "SID", list(nil), 0, "no echo" },
+      { "SID", list(""), 0, "no echo" },
+      { "SID", { _type = "GroupGetListInSystemResponse", _echo = "s2d7c1" }, 0, "expected UserGetListInSystemResponse" },
+      { "SID", list("s2d7c1"), 1, "more than 1 command" },
+      { "SID", nil, 0, "more than 1 command" },
+    }
+    for _, c in ipairs(cases) do
+      local why = correlate.check_head(one, c[1], c[2], c[3])
+      assert.is_string(why)
+      assert.matches(c[4], why, 1, true)
+    end
+  end)
 end)

@@ -157,6 +157,97 @@ local function run(c, req)
   return result(c, e.resp, e.err)
 end
 
+-- Rows: the entry of c:rows keeps the batches of rows the session hands over (each an
+-- array of rows and one of their tables' keys) until its consumer takes them.
+local ROWS_ENTRY = { __close = function(e)
+  if not e.done then e.pool:abandon(e, async.cancelling()) end
+  if e.driver then core.unpark(e.driver) end -- a session waiting for this consumer
+end }
+
+local function rows_entry(c, req)
+  local pool = c._pool
+  local name = req._type
+  local e = setmetatable({
+    req = req, name = name, deadline = core.now() + c._opts.timeout, pool = pool,
+    readonly = name:find("Get", 1, true) ~= nil, task = core.current(), done = false,
+    alone = true, qrows = {}, qkeys = {}, qhead = 1, qtail = 0, at = 1,
+  }, ROWS_ENTRY)
+  -- (session side) a batch of rows: queued; returns the batches waiting
+  e.on_rows = function(rows, keys)
+    local t = e.qtail + 1
+    e.qtail = t
+    e.qrows[t], e.qkeys[t] = rows, keys
+    if e.task then core.unpark(e.task) end
+    return t - e.qhead + 1
+  end
+  e.rows_waiting = function() return e.qtail - e.qhead + 1 end
+  return e
+end
+
+-- The next row of e and its table's key; waits for them; nil at the end; raises the
+-- command's error (also after rows were handed out: the answer turned out wrong).
+local function next_row(e)
+  while true do
+    local h = e.qhead
+    if h <= e.qtail then
+      local rows, i = e.qrows[h], e.at
+      local row = rows[i]
+      if row ~= nil then
+        e.at = i + 1
+        return row, e.qkeys[h][i]
+      end
+      e.qrows[h], e.qkeys[h] = nil, nil
+      e.qhead, e.at = h + 1, 1
+      if e.driver then core.unpark(e.driver) end -- room again: the session reads on
+    elseif e.done then
+      if e.err then error(e.err, 0) end
+      return nil
+    else
+      e.task = core.current()
+      core.park()
+    end
+  end
+end
+
+--- c:rows(req [, fn]) -> for row, key in c:rows(req) do ... end
+-- Hands each row of the answer's tables to the loop as it is decoded (key: the table's
+-- snake_case name, e.g. "user_table"), none kept: a 500,000-row answer needs no more
+-- memory than a small one. The command travels alone in its document. A failure raises
+-- the ocip.Error from the loop — also one found after rows were handed out (the answer
+-- turned out not to be this command's, or broke off: rows already seen came from it).
+-- Leaving the loop early (break) abandons the command; its answer is read and dropped.
+-- With fn: calls fn(row, key) for each row and returns the response (its tables empty)
+-- or nil, err (raised when raise = true) instead.
+function Client:rows(req, fn)
+  if type(req) ~= "table" then
+    error(Error.new("usage", "rows: request table expected, got " .. type(req), { sent = false }), 2)
+  end
+  local built, err = req, nil
+  if getmetatable(req) ~= validate.Request then
+    built, err = catalog.build(req._type, req)
+    if not built then
+      err.sent = false
+      err.command = err.command or req._type
+      if fn then return result(self, nil, err) end
+      error(err, 2)
+    end
+  end
+  need_task(built._type)
+  local e = rows_entry(self, built)
+  self._pool:submit(e)
+  if not fn then return next_row, e, nil, e end
+  local e2 <close> = e
+  local ok, perr = pcall(function()
+    for row, key in next_row, e do fn(row, key) end
+  end)
+  if not ok then
+    if Error.is(perr) and perr == e.err then return result(self, nil, perr) end
+    error(perr, 0) -- fn raised
+  end
+  e.task = nil
+  return result(self, e.resp, nil)
+end
+
 --- c:command(req) -> response or nil, err. req: a request object (ocip.commands.X{...})
 -- or a plain table with _type and fields (snake_case or XML names), validated here.
 function Client:command(req)

@@ -84,4 +84,28 @@ function M.check(rec, decoded)
   return nil
 end
 
+--- check_head(rec, sid, cmd, done) -> nil when the answer to a one-command document,
+-- seen before its end (rows mode: its first rows are about to be handed out), is so far
+-- in its place, else why not. sid: its session id (or nil); cmd: the command being
+-- decoded (a response with its _type and _echo so far); done: commands already complete
+-- (more than 0: a second command holds these rows). The rest is checked at the end.
+function M.check_head(rec, sid, cmd, done)
+  if sid ~= nil and sid ~= rec.sid then return "answer carries another session id" end
+  if done > 0 or type(cmd) ~= "table" then
+    return ("answer holds more than %d command for %d sent"):format(#rec.entries, #rec.entries)
+  end
+  local want_echo = rec.echo .. INDEX[1]
+  if cmd._echo ~= want_echo then
+    if no_echo(cmd._echo) then return ("answer 1 carries no echo (sent %s)"):format(want_echo) end
+    return ("answer 1 echoes %q, not %s: not the answer to this document"):format(
+      tostring(cmd._echo):sub(1, 40), want_echo)
+  end
+  local name = rec.entries[1].name
+  local want = paired[name]
+  if cmd._type ~= want then
+    return ("%s answered with %s (expected %s or ErrorResponse)"):format(name, tostring(cmd._type), tostring(want))
+  end
+  return nil
+end
+
 return M

@@ -33,10 +33,25 @@
 -- Throughput (the server's latency per document is the limit): when an answer arrives
 -- and commands are queued, the next document is written before the answer is decoded
 -- and handed out — the connection is free as soon as the answer is in (the server has
--- nothing else in flight), so decoding overlaps the server's work. The decoding then
--- runs in a short task of its own ("dispatch"), so that the driver goes straight back to
--- waiting on the connection (over SOAP that wait is what starts the next POST). Deadlines
--- are watched by one "guard" task per session, not one timer per document.
+-- nothing else in flight), so decoding overlaps the server's work. Over TCP the answer
+-- is decoded as its bytes arrive (transport.streaming: conn:read(dec)), all but its
+-- last piece, which is decoded after the next document is written; over SOAP the
+-- decoding runs in a short task of its own ("dispatch"), so that the driver goes
+-- straight back to waiting on the connection (that wait is what starts the next POST).
+-- Deadlines: over TCP the driver's read carries the earliest deadline of the documents in
+-- flight (conn:read(dec, max, timeout): no task, no timer per document); over SOAP one
+-- "guard" task per session watches them.
+--
+-- Rows (client:rows): a command whose entry has `on_rows` travels alone; over TCP its
+-- answer is decoded in rows mode, each table of the command handing its rows to the
+-- entry as they are decoded (at most ROWS_AHEAD batches wait for the consumer: the
+-- driver then waits, the connection is not read, memory stays flat). The session id,
+-- echo and response type are checked before the first row is handed out; the rest
+-- (nothing after the command, well-formed to the end) only at the end of the answer:
+-- a failure then fails the command after rows were handed out (the consumer's loop
+-- raises). Such a command is never sent again once rows were handed out. Its answer
+-- is not bounded by max_document (memory does not grow with it) and its deadline
+-- moves with every batch of rows (timeout = no progress for that long).
 local core = require "ocip.core"
 local Error = require "ocip.error"
 local xml = require "ocip.xml"
@@ -47,6 +62,9 @@ local correlate = require "ocip.correlate"
 local finish, fail = outcome.finish, outcome.fail
 
 local M = {}
+
+local ROWS_AHEAD = 8                -- batches of rows decoded ahead of a slow consumer
+local ROWS_MAX_DOCUMENT = 1 << 40   -- a rows answer is not held: no size bound but this
 
 -- OCIP_PROFILE_SESSION=1: sums of where a document's time goes (the bench prints them).
 local PROF = os.getenv("OCIP_PROFILE_SESSION") and {} or nil
@@ -64,7 +82,7 @@ function M.new(pool, index)
   return setmetatable({
     pool = pool, index = index, opts = opts, log = pool.log,
     batch = opts.batch, depth = depth,
-    conn = nil, session_id = nil, inflight = {}, seq = 0,
+    conn = nil, session_id = nil, inflight = {}, seq = 0, streaming = pool.transport.streaming,
     running = false, connecting = false, waiters = {},
     guard = nil, guard_at = math.huge, draining = false, reqs = {},
   }, Session)
@@ -329,10 +347,12 @@ function Session:write(batch)
     end
     return nil, err
   end
-  local rec = { entries = batch, conn = conn, echo = echo, sid = self.session_id, deadline = deadline }
+  local rec = { entries = batch, conn = conn, echo = echo, sid = self.session_id, deadline = deadline,
+    rows = nb == 1 and batch[1].on_rows ~= nil }
   for i = 1, nb do batch[i].sent = true end
   self.inflight[#self.inflight + 1] = rec
-  self:arm(deadline)
+  -- a streaming transport's reads carry the deadline themselves (read_streaming): no guard
+  if not self.streaming then self:arm(deadline) end
   if PROF then
     local t = core.now()
     rec.t_sent = t
@@ -354,13 +374,135 @@ local function deliver(e, r)
     return finish(e, nil, r)
   end
   r._echo = nil
+  if r._rows then -- a rows command answered by a whole document (not decoded in rows mode)
+    local rows, keys = r._rows, r._keys
+    r._rows, r._keys = nil, nil
+    if #rows > 0 and not e.done then e.on_rows(rows, keys) end
+  end
   return finish(e, r, nil)
+end
+
+-- The session's decoders (made on first use, reused): answers, and rows-mode answers.
+function Session:decoder(rows)
+  if rows then
+    local d = self.rows_dec
+    if not d then d = core.decoder { rows = true, max_size = ROWS_MAX_DOCUMENT }; self.rows_dec = d end
+    return d
+  end
+  local d = self.dec
+  if not d then d = core.decoder { max_size = self.opts.max_document }; self.dec = d end
+  return d
+end
+
+-- Takes the next document off the queue for an answer just read (pipelining: when the
+-- session may write more). Returns the outcome of write(), or nil when nothing went.
+function Session:write_next()
+  local pool = self.pool
+  if not self.draining and not pool.closed and not pool.rate and #self.inflight < self.depth
+      and pool:has_work() then
+    local batch = pool:take(self.batch)
+    if #batch > 0 then return self:write(batch) end
+  end
+  return nil
+end
+
+-- Rows decoded so far for `rec` (rows mode) go to its command; checks the head of the
+-- answer first. Waits while the consumer is ROWS_AHEAD batches behind. Returns false
+-- when the connection was dropped.
+function Session:hand_rows(conn, rec, dec)
+  local rows, keys = dec:rows()
+  if not rows then return true end
+  local e = rec.entries[1]
+  if not rec.checked then
+    local sid, cmd, done = dec:head()
+    local why = correlate.check_head(rec, sid, cmd, done)
+    if why then
+      self.log:log("warn", "session %d: %s; connection dropped", self.index, why)
+      fail(e, "protocol", why, true)
+      self:lost(conn, Error.new("protocol", why))
+      return false
+    end
+    rec.checked = true
+  end
+  if e.done then return true end -- the consumer gave up: the answer is read to its end
+  e.streamed = true
+  local timeout = self.opts.timeout
+  local waiting = e.on_rows(rows, keys)
+  while waiting >= ROWS_AHEAD and not e.done and conn == self.conn do
+    rec.deadline = math.huge -- the consumer is slow, not the server
+    self.held = core.current()
+    e.driver = self.held
+    core.park()
+    self.held, e.driver = nil, nil
+    waiting = e.rows_waiting()
+  end
+  if conn ~= self.conn then return false end
+  rec.deadline = core.now() + timeout
+  if not self.streaming then self:arm(rec.deadline) end
+  return true
+end
+
+-- The document in flight whose deadline comes first (the one a read waits for).
+local function first_deadline(inflight)
+  local first = inflight[1]
+  for i = 2, #inflight do
+    if inflight[i].deadline < first.deadline then first = inflight[i] end
+  end
+  return first
+end
+
+-- Reads the oldest answer over a streaming transport: decoded as it arrives; with
+-- commands waiting, the next document goes out before its last piece is decoded.
+function Session:read_streaming(conn)
+  local rec = self.inflight[1]
+  local dec = self:decoder(rec.rows)
+  local ok, err
+  repeat
+    local due = first_deadline(self.inflight)
+    ok, err = conn:receive_into(dec, rec.rows and ROWS_MAX_DOCUMENT or nil, due.deadline - core.now())
+    if conn ~= self.conn then return end -- discarded meanwhile: its commands have their outcome
+    if ok == false and not self:hand_rows(conn, rec, dec) then return end
+  until ok ~= false
+  if not ok then
+    if type(err) == "table" and err.kind == "limit" then return self:over_limit(conn, err) end
+    if type(err) == "table" and err.kind == "timeout" then
+      local due = first_deadline(self.inflight)
+      if due.deadline <= core.now() + 0.001 then
+        self:timed_out(due)
+        due.answered = true
+        return
+      end
+      return -- (a deadline moved meanwhile: read again)
+    end
+    return self:lost(conn, err)
+  end
+  table.remove(self.inflight, 1)
+  rec.answered = true
+  if PROF then
+    local t = core.now()
+    self.t_answer = t
+    prof_add("rtt", t - rec.t_sent); prof_add("docs", 1)
+    local r = PROF.rtts or {}; PROF.rtts = r; r[#r + 1] = t - rec.t_sent
+  end
+  local sent, werr = self:write_next()
+  if PROF and sent then prof_add("early", 1) end
+  local t0 = PROF and core.now()
+  local decoded, derr = xml.decoded(conn:finish(dec))
+  if PROF then prof_add("dec", core.now() - t0) end
+  if decoded and decoded.rows then -- the last rows: handed out once the answer is checked
+    local r = decoded.responses[1]
+    if type(r) == "table" and not Error.is(r) then r._rows, r._keys = decoded.rows, decoded.keys end
+    decoded.rows, decoded.keys = nil, nil
+  end
+  self:answer_decoded(conn, rec, decoded, derr)
+  if not sent and werr then return self:lost(conn, werr) end
 end
 
 -- Reads the answer to the oldest document in flight. With commands waiting, the next
 -- document goes out first and the answer is decoded and handed out by a dispatch task.
 function Session:read_one()
   local conn = self.conn
+  if conn.receive_into and not self.log:enabled("trace") then return self:read_streaming(conn) end
   local doc, err = conn:receive()
   if conn ~= self.conn then return end -- discarded meanwhile: its commands have their outcome
   if not doc then
@@ -375,23 +517,16 @@ function Session:read_one()
     prof_add("rtt", t - rec.t_sent); prof_add("docs", 1)
     local r = PROF.rtts or {}; PROF.rtts = r; r[#r + 1] = t - rec.t_sent
   end
-  local pool = self.pool
-  if not self.draining and not pool.closed and not pool.rate and #self.inflight < self.depth
-      and pool:has_work() then
-    local batch = pool:take(self.batch)
-    if #batch > 0 then
-      local sent, werr = self:write(batch)
-      if not sent and werr then
-        -- the connection broke under the new document: the answer in hand still counts
-        self:answer(conn, rec, doc)
-        return self:lost(conn, werr)
-      end
-      if sent then
-        if PROF then prof_add("early", 1) end
-        core.spawn(self.dispatch, self, conn, rec, doc)
-        return
-      end
-    end
+  local sent, werr = self:write_next()
+  if not sent and werr then
+    -- the connection broke under the new document: the answer in hand still counts
+    self:answer(conn, rec, doc)
+    return self:lost(conn, werr)
+  end
+  if sent then
+    if PROF then prof_add("early", 1) end
+    core.spawn(self.dispatch, self, conn, rec, doc)
+    return
   end
   self:answer(conn, rec, doc)
 end
@@ -437,6 +572,30 @@ function Session:answer(conn, rec, doc)
   local t0 = PROF and core.now()
   local decoded, err = xml.decode(doc)
   if PROF then prof_add("dec", core.now() - t0) end
+  if decoded and rec.rows then M.split_rows(decoded.responses[1]) end
+  return self:answer_decoded(conn, rec, decoded, err)
+end
+
+--- split_rows(r): the rows of r's tables (a whole answer, not decoded in rows mode) are
+-- taken out of r into r._rows / r._keys, for a rows command (client:rows).
+function M.split_rows(r)
+  if type(r) ~= "table" or Error.is(r) then return end
+  local rows, keys = {}, {}
+  for k, v in pairs(r) do
+    if type(v) == "table" and type(v.headings) == "table" then
+      for i = 1, #v do
+        rows[#rows + 1], keys[#keys + 1] = v[i], k
+        v[i] = nil
+      end
+    end
+  end
+  r._rows, r._keys = rows, keys
+end
+
+-- The same, for an answer already decoded (or an error decoding it).
+function Session:answer_decoded(conn, rec, decoded, err)
+  local log = self.log
+  local t0 = PROF and core.now()
   local entries = rec.entries
   if not decoded then
     if type(err) == "table" and err.kind == "limit" then
@@ -503,7 +662,7 @@ function Session:give_back(entries, err)
   local again = {}
   for _, e in ipairs(entries) do
     if not e.done then
-      if e.readonly and not e.retried and not self.pool.closed then
+      if e.readonly and not e.retried and not e.streamed and not self.pool.closed then
         e.retried = true
         again[#again + 1] = e
       else
@@ -521,6 +680,7 @@ function Session:lost(conn, err)
   if conn ~= self.conn then return end
   self.conn = nil
   conn:close()
+  if self.held then core.unpark(self.held) end -- a driver waiting for a rows consumer
   self.draining = false
   local inflight = self.inflight
   self.inflight = {}
@@ -562,6 +722,7 @@ function Session:shutdown()
   local conn = self.conn
   if not conn then return end
   self.conn = nil
+  if self.held then core.unpark(self.held) end
   self.draining = false
   local inflight = self.inflight
   self.inflight = {}

@@ -46,6 +46,10 @@ do
     return doc
   end
 
+  --- decoded(doc, err) -> doc with each ErrorResponse turned into its ocip.Error, or nil,
+  -- err (for a document decoded by a core.decoder fed elsewhere: conn:read(dec)).
+  M.decoded = finish
+
   --- decode(document, opts) -> { session_id=, responses={...} }, or nil, err.
   -- opts: max_size (bytes, default 64 MiB), max_depth (default 64),
   -- encoding (force one, e.g. "UTF-8" for a document unescaped from SOAP).

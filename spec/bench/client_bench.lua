@@ -1,7 +1,8 @@
 -- Client benchmarks (run by `make bench`, or: lua5.4 spec/bench/client_bench.lua BUILD_DIR).
 -- The simulator runs in a child process so that the CPU time measured here (getrusage via
--- os.clock) is the client's alone. Prints:
---   * client CPU per command, serial (one command at a time) and batched (batch 15);
+-- os.clock) is the client's alone. Prints (the workloads of issue 12):
+--   * client CPU per command: 2,000 serial UserGetRequest23V2 (one at a time), and
+--     2,000 at once, warm (gather, 4 sessions x batch 15; median of 5 rounds);
 --   * throughput with 5 ms server latency per document, 4 sessions, batch 15, 2,000
 --     commands in flight, as a fraction of the limit sessions x batch / latency;
 --   * the same over SOAP.
@@ -66,11 +67,18 @@ local function cpu_per_command(sim)
     out.serial = (os.clock() - t0) / #list
     c:close()
     c = connect(sim, { sessions = 4, batch = 15 })
-    list = ids(math.floor(20000 * SCALE))
-    t0 = os.clock()
-    local res, errs = ocip.gather(list, function(id) return c:UserGetRequest23V2 { user_id = id } end, { limit = 2000 })
-    out.batched = (os.clock() - t0) / #list
-    for i = 1, #list do assert(res[i], errs[i]) end
+    list = ids(2000)
+    local get = function(id) return c:UserGetRequest23V2 { user_id = id } end
+    ocip.gather(list, get, { limit = 2000 }) -- warm: every session logged in
+    local rounds = {}
+    for r = 1, math.max(1, math.floor(5 * SCALE)) do
+      t0 = os.clock()
+      local res, errs = ocip.gather(list, get, { limit = 2000 })
+      rounds[r] = (os.clock() - t0) / #list
+      for i = 1, #list do assert(res[i], errs[i]) end
+    end
+    table.sort(rounds)
+    out.batched = rounds[(#rounds + 1) // 2]
     c:close()
   end)
   return out
@@ -122,7 +130,7 @@ if only ~= "throughput" then
   local ok, cpu = pcall(cpu_per_command, sim)
   stop_sim(sim)
   assert(ok, cpu)
-  print(("client CPU per command: serial %.1f us (target <= 60), batched %.1f us (target <= 30)")
+  print(("client CPU per command: serial %.1f us (target <= 45), 2,000 at once %.1f us (target <= 12)")
     :format(cpu.serial * 1e6, cpu.batched * 1e6))
 end
 if only == "cpu" then return end
@@ -134,10 +142,10 @@ if ok2 and sim.soap_url then ok3, soap = pcall(throughput, sim, "soap") end
 local ok4, piped = pcall(throughput, sim, "tcp", 2)
 stop_sim(sim)
 assert(ok2, tcp)
-print(("throughput TCP, 5 ms/document, 4 sessions x batch 15: %.0f commands/s = %.2f of the limit %.0f (target >= 0.9)")
+print(("throughput TCP, 5 ms/document, 4 sessions x batch 15: %.0f commands/s = %.2f of the limit %.0f (target >= 0.95)")
   :format(tcp.rate, tcp.rate / tcp.limit, tcp.limit))
 if ok3 and soap then
-  print(("throughput SOAP, same settings: %.0f commands/s = %.2f of the limit %.0f")
+  print(("throughput SOAP, same settings: %.0f commands/s = %.2f of the limit %.0f (target >= 0.9)")
     :format(soap.rate, soap.rate / soap.limit, soap.limit))
 elseif not ok3 then
   print("throughput SOAP: failed: " .. tostring(soap))

@@ -121,13 +121,14 @@ other() { # file title
     f=spec/bench/$1
     [ -f "$f" ] || { echo "== $2: $f not present, skipped"; return 0; }
     echo "== $2 ($f)"
-    if timeout 150 "$HOST" "$f" "$BUILD" > "$tmp/out" 2>"$tmp/err"; then :; else
+    if timeout 300 "$HOST" "$f" "$BUILD" > "$tmp/out" 2>"$tmp/err"; then :; else
         echo "  FAILED (exit $?):"; sed 's/^/    /' "$tmp/err" | tail -5; broken="$broken $1"
     fi
     sed 's/^/  /' "$tmp/out"
     SRC=${1%.lua} "$HOST" -e "$PARSE" < "$tmp/out" >> "$rows" || broken="$broken $1(parse)"
 }
 other client_bench.lua "client"
+other table_bench.lua "table calls"
 other sim_bench.lua "simulator"
 other bulk_bench.lua "bulk"
 

@@ -282,6 +282,93 @@ static void test_buffer_shrinks_after_a_big_document(void **state) {
     free(doc);
 }
 
+
+/* Streaming: peek/take after every feed hands over each document in pieces that end
+ * between markup; joined they are the document, for every chunking. */
+static void test_streaming_pieces(void **state) {
+    (void)state;
+    char input[4096];
+    int in_len = snprintf(input, sizeof input, "  %s\n%s%s\n", DOC1, DOC2, DOC3);
+    const char *docs[] = {DOC1, DOC2, DOC3};
+    for (size_t chunk = 1; chunk <= (size_t)in_len; chunk++) {
+        ocip_framer *f = ocip_framer_new(0);
+        assert_non_null(f);
+        char got[4096];
+        size_t glen = 0, ndocs = 0;
+        for (size_t off = 0; off < (size_t)in_len; off += chunk) {
+            size_t n = (size_t)in_len - off < chunk ? (size_t)in_len - off : chunk;
+            assert_int_equal(ocip_framer_feed(f, input + off, n), OCIP_FRAME_MORE);
+            for (;;) {
+                const char *p; size_t len;
+                int st = ocip_framer_peek(f, &p, &len);
+                assert_true(st >= 0);
+                if (len) {
+                    /* a piece of an unfinished document ends after '>' or in text before '<' */
+                    if (st == OCIP_FRAME_MORE) assert_true(p[len - 1] == '>' || p[len - 1] != '<');
+                    memcpy(got + glen, p, len);
+                    glen += len;
+                    ocip_framer_take(f, len);
+                }
+                if (st != OCIP_FRAME_DOC) break;
+                assert_true(ndocs < 3);
+                assert_int_equal(glen, strlen(docs[ndocs]));
+                assert_memory_equal(got, docs[ndocs], glen);
+                ndocs++;
+                glen = 0;
+            }
+        }
+        assert_int_equal(ndocs, 3);
+        assert_int_equal(glen, 0);
+        assert_false(ocip_framer_partial(f));
+        ocip_framer_free(f);
+    }
+}
+
+/* Streaming: taken bytes are not held, yet the size limit counts them. */
+static void test_streaming_limit_and_memory(void **state) {
+    (void)state;
+    ocip_framer *f = ocip_framer_new(100000);
+    assert_non_null(f);
+    ocip_framer_feed(f, "<r>", 3);
+    char row[100];
+    memset(row, 'a', sizeof row);
+    memcpy(row, "<c>", 3);
+    memcpy(row + sizeof row - 4, "</c>", 4);
+    int st = OCIP_FRAME_MORE;
+    size_t fed = 3, most = 0;
+    while (st == OCIP_FRAME_MORE) {
+        st = ocip_framer_feed(f, row, sizeof row);
+        fed += sizeof row;
+        if (st != OCIP_FRAME_MORE) break;
+        const char *p; size_t len;
+        st = ocip_framer_peek(f, &p, &len);
+        if (st == OCIP_FRAME_MORE && len) ocip_framer_take(f, len);
+        if (ocip_framer_buffered(f) > most) most = ocip_framer_buffered(f);
+    }
+    assert_int_equal(st, OCIP_FRAME_LIMIT);
+    assert_true(fed > 100000 && fed <= 100000 + 2 * sizeof row);
+    assert_true(most <= 2 * sizeof row);
+    assert_true(ocip_framer_capacity(f) <= 4096);
+    ocip_framer_free(f);
+    /* a document at the limit, taken piece by piece, is accepted */
+    f = ocip_framer_new(3 + 100 * sizeof row + 4);
+    ocip_framer_feed(f, "<r>", 3);
+    for (int i = 0; i < 100; i++) {
+        assert_int_equal(ocip_framer_feed(f, row, sizeof row), OCIP_FRAME_MORE);
+        const char *p; size_t len;
+        assert_int_equal(ocip_framer_peek(f, &p, &len), OCIP_FRAME_MORE);
+        ocip_framer_take(f, len);
+    }
+    ocip_framer_feed(f, "</r>", 4);
+    const char *p; size_t len;
+    assert_int_equal(ocip_framer_peek(f, &p, &len), OCIP_FRAME_DOC);
+    assert_int_equal(len, 4); /* the last row's '>' was safe: only the end tag is left */
+    ocip_framer_take(f, len);
+    assert_int_equal(ocip_framer_peek(f, &p, &len), OCIP_FRAME_MORE);
+    assert_int_equal(len, 0);
+    ocip_framer_free(f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_single_document_one_chunk),
@@ -294,6 +381,8 @@ int main(void) {
         cmocka_unit_test(test_large_document_linear),
         cmocka_unit_test(test_markup_bounds),
         cmocka_unit_test(test_buffer_shrinks_after_a_big_document),
+        cmocka_unit_test(test_streaming_pieces),
+        cmocka_unit_test(test_streaming_limit_and_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,12 @@
 --   stall        no answer at all (the connection stays open)
 --   doctype, bad_utf8, deep   the answer holds a DOCTYPE with an entity / bytes that are
 --                not UTF-8 in a UTF-8 document / elements nested 5,000 deep
+--   cut          the first half of the answer is written, then the connection closed
+--   slow         the first half of the answer is written, the rest once srv.release is
+--                true (the spec sets it when it sees a row; at most 10 s later), and
+--                srv.end_written is set then; slow_more: the same with `more`
+-- UserGetListInSystemRequest is answered with srv.table_rows rows (default 2,000) of
+-- three columns: user_id "u<i>", last_name "L<i>", first_name "F<i>".
 -- Login documents (AuthenticationRequest, LoginRequest*) consume only dup_login/dup_auth
 -- entries; a login document meeting another fault is answered normally and leaves it.
 -- srv.always: a fault applied to every non-login document (e.g. "doc_error" for any
@@ -70,6 +76,15 @@ local function respond(srv, st, cmd)
     local id = esc(cmd.user_id)
     return command("UserGetResponse23V2", echo, "<serviceProviderId>sp1</serviceProviderId><groupId>g1</groupId>"
       .. "<lastName>" .. id .. "</lastName><firstName>" .. id .. "</firstName>")
+  elseif typ == "UserGetListInSystemRequest" then
+    srv.lists = (srv.lists or 0) + 1
+    local parts = { "<userTable><colHeading>User Id</colHeading><colHeading>Last Name</colHeading>"
+      .. "<colHeading>First Name</colHeading>" }
+    for i = 1, srv.table_rows or 2000 do
+      parts[#parts + 1] = ("<row><col>u%d</col><col>L%d</col><col>F%d</col></row>"):format(i, i, i)
+    end
+    parts[#parts + 1] = "</userTable>"
+    return command("UserGetListInSystemResponse", echo, table.concat(parts))
   elseif typ == "UserModifyRequest22" then
     local id = cmd.user_id
     if tostring(id):find("^bad") then return error_command(echo, 4008, "User not found: " .. id) end
@@ -134,7 +149,7 @@ local function serve(srv, conn)
     elseif fault == "fewer" then
       out[#out] = nil
       if #out == 0 then out[1] = command("SuccessResponse", "x") end
-    elseif fault == "more" then
+    elseif fault == "more" or fault == "slow_more" then
       out[#out + 1] = command("SuccessResponse", cmds[#cmds]._echo)
     elseif fault == "only_first" then
       for i = #out, 2, -1 do out[i] = nil end
@@ -152,6 +167,19 @@ local function serve(srv, conn)
       -- nothing
     elseif fault == "split" then
       write_split(conn, doc)
+    elseif fault == "cut" then
+      conn:write(doc:sub(1, #doc // 2))
+      conn:flush()
+      break
+    elseif fault == "slow" or fault == "slow_more" then
+      srv.end_written, srv.release = false, false
+      local half = #doc // 2
+      if conn:write(doc:sub(1, half)) and conn:flush() then
+        local t0 = core.now()
+        while not srv.release and core.now() - t0 < 10 do core.sleep(0.01) end
+        conn:write(doc:sub(half + 1))
+      end
+      srv.end_written = true
     else
       if fault == "garbage" then conn:write("}}garbage{{\n") end
       conn:write(doc)

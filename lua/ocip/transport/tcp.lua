@@ -8,6 +8,7 @@ local T = {}
 T.__index = T
 
 M.pipelining = true -- documents may be written ahead of their answers
+M.streaming = true  -- receive_into/finish: answers decoded as their bytes arrive
 
 --- tcp.open(opts, log) -> transport or nil, err
 -- opts: host, port, timeout, tls (bool), ca_file, ca_path, cert_file, key_file, insecure,
@@ -46,6 +47,23 @@ function T:receive()
     return nil, Error.new("closed", "connection closed")
   end
   return doc, err
+end
+
+--- t:receive_into(dec [, max_document [, timeout]]) -> true | false | nil, err: the next
+-- answer is fed to the decoder dec as its bytes arrive (conn:read(dec)); true when it is
+-- whole (then t:finish(dec) decodes its last piece), false when dec (rows mode) queued
+-- rows; kind timeout when nothing more came within `timeout` seconds from the call.
+function T:receive_into(dec, max, timeout)
+  if self.closed then return nil, Error.new("closed", "connection closed") end
+  local ok, err = self.conn:read(dec, max, timeout)
+  if ok == nil and self.closed then return nil, Error.new("closed", "connection closed") end
+  return ok, err
+end
+
+--- t:finish(dec) -> the decoded answer { session_id=, responses= } or nil, err
+function T:finish(dec)
+  if self.closed then return nil, Error.new("closed", "connection closed") end
+  return self.conn:finish(dec)
 end
 
 --- t:send_last(document): write a final document (LogoutRequest) and close without
