@@ -26,7 +26,7 @@ describe("ocip repl at a terminal", function()
       send 't = {headings = {"User Id", "Last Name"}}\r',
       send 'for i = 1, 1002 do t[i] = {user_id = "u" .. i, last_name = "L" .. i} end\r',
       send 't\r',
-      expect "(1002 rows)",
+      expect "(1002 rows)\n> ", -- the prompt first: keys typed earlier are echoed into the output
       send '"still" .. "-here"\r',
       expect "still-here\n> ",
       send "\4",
