@@ -30,6 +30,8 @@ static void read_cancel(void *data) {
     net_conn *c = data;
     ocip_waiter *w = c->reader;
     c->read_busy = 0;
+    c->streaming = 0;
+    net_read_deadline(c, -1);
     if (!w) return;
     c->reader = NULL;
     net_update_ref(c);
@@ -148,6 +150,7 @@ static int l_read(lua_State *L) {
         c->read_timed_out = 0;
         return read_dec(L, LUA_OK, 0);
     }
+    c->streaming = 0; /* (a streaming read cancelled before left it set) */
     int n = net_try_read(L, c);
     if (n >= 0) return n;
     c->reader = ocip_await(L, "conn:read", read_cancel, c);

@@ -111,7 +111,9 @@ function Session:run()
   self.running = false
   if not ok then
     -- a bug in here must not leave anybody waiting: drop the connection (its
-    -- commands get their outcome) and report
+    -- commands get their outcome) and report; an error raised while a decoder was
+    -- fed (out of memory) leaves it unusable: the next answer gets a new one
+    self.dec, self.rows_dec = nil, nil
     self.log:log("error", "session %d: internal error: %s", self.index, tostring(err))
     self:drop(Error.new("protocol", "internal error: " .. tostring(err)))
   end
