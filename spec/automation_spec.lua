@@ -8,13 +8,7 @@ local q = helpers.shell_quote
 local HOST = q(helpers.host())
 local PASSWORD = "Pw-auto-" .. tostring(os.time())
 
-local function write_file(text)
-  local path = os.tmpname()
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-  return path
-end
+local write_file = helpers.temp_file
 
 -- the seed: pack -> CSV, sent in this order
 local SEED = {

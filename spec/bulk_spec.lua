@@ -11,20 +11,9 @@ local q = helpers.shell_quote
 local HOST = q(helpers.host())
 local PASSWORD = "Pw-bulk-" .. tostring(os.time())
 
-local function write_file(text)
-  local path = os.tmpname()
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-  return path
-end
+local write_file = helpers.temp_file
 
-local function read_file(path)
-  local f = assert(io.open(path, "rb"))
-  local text = f:read("a")
-  f:close()
-  return text
-end
+local read_file = helpers.read_file
 
 local LAST = { "Ährens", "Smith, Jr.", 'O"Brien', "Łukasz", "Nguyễn", "=cmd|' /C calc'!A0", "Plain" }
 

@@ -22,7 +22,25 @@ end
 
 --- helpers.host() -> path of the built host binary
 function helpers.host()
-  return helpers.build_dir() .. "/ocip"
+  --- helpers.temp_file(text) -> path of a new temporary file holding text (bytes as given)
+function helpers.temp_file(text)
+  local path = os.tmpname()
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+  return path
+end
+
+--- helpers.read_file(path) -> the file's bytes, or nil when it cannot be opened
+function helpers.read_file(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local text = f:read("a")
+  f:close()
+  return text
+end
+
+return helpers.build_dir() .. "/ocip"
 end
 
 --- helpers.schema_dir() -> OCIP_SCHEMA_DIR or the shared R25 schemas
@@ -51,6 +69,24 @@ function helpers.exec(cmd)
   if f then f:close() end
   os.remove(errfile)
   return out, code, err
+end
+
+--- helpers.temp_file(text) -> path of a new temporary file holding text (bytes as given)
+function helpers.temp_file(text)
+  local path = os.tmpname()
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+  return path
+end
+
+--- helpers.read_file(path) -> the file's bytes, or nil when it cannot be opened
+function helpers.read_file(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local text = f:read("a")
+  f:close()
+  return text
 end
 
 return helpers

@@ -10,21 +10,9 @@ local PASSWORD = "Pw-pack-" .. tostring(os.time())
 
 local function script(name) return q(helpers.repo_root() .. "/scripts/" .. name .. ".lua") end
 
-local function write_file(text)
-  local path = os.tmpname()
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-  return path
-end
+local write_file = helpers.temp_file
 
-local function read_file(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local text = f:read("a")
-  f:close()
-  return text
-end
+local read_file = helpers.read_file
 
 local function sleep(s) os.execute("sleep " .. s) end
 

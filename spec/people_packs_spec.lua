@@ -6,10 +6,8 @@
 local helpers = require "spec.helpers"
 local sim_process = require "spec.support.sim_process"
 local fixture = require "spec.support.pack_fixture"
-local cjson = require "cjson"
 
 local q = helpers.shell_quote
-local HOST = q(helpers.host())
 local PASSWORD = "Pw-people-" .. tostring(os.time())
 local N = 200
 
@@ -26,22 +24,9 @@ describe("people packs", function()
   end)
   teardown(function() if sim then sim.stop() end end)
 
-  local function send(command)
-    local out, code, err = sim.sh(HOST .. " send --json " .. command)
-    assert(code == 0, command .. ": " .. err)
-    return cjson.decode(out)
-  end
+  local function send(command) return fixture.send(sim, command) end
 
-  local function dry_then_real(pack, fx, args)
-    local rows, code, out = fixture.run(sim, pack, fx.path, "--dry-run " .. (args or ""))
-    assert.are.equal(fixture.count(fx, "skipped") > 0 and 1 or 0, code, out)
-    fixture.check(rows, fx, "valid")
-    local err
-    rows, code, _, err = fixture.run(sim, pack, fx.path, args)
-    assert.are.equal((fixture.count(fx, "skipped") + fixture.count(fx, "failed")) > 0 and 1 or 0, code, err)
-    fixture.check(rows, fx)
-    return err
-  end
+  local function dry_then_real(pack, fx, args) return fixture.dry_then_real(sim, pack, fx, args) end
   local function sent_rows(fx) return fixture.count(fx, "sent") end
 
   local function group_users()

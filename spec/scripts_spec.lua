@@ -132,20 +132,9 @@ end)
 
 local function script(name) return q(helpers.repo_root() .. "/scripts/" .. name .. ".lua") end
 
-local function write_file(text)
-  local path = os.tmpname()
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-  return path
-end
+local write_file = helpers.temp_file
 
-local function read_file(path)
-  local f = assert(io.open(path, "rb"))
-  local text = f:read("a")
-  f:close()
-  return text
-end
+local read_file = helpers.read_file
 
 -- users of the simulator, by id, through users_export
 local function export_users(sim)

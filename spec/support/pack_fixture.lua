@@ -22,13 +22,7 @@ M.NAMES = { "Ährens", "Smith, Jr.", 'O"Brien', "Łukasz", "Nguyễn", "=cmd|' /
 --- name(i) -> one of M.NAMES with i appended (distinct, at most 30 characters)
 function M.name(i) return M.NAMES[i % #M.NAMES + 1] .. " " .. i end
 
-local function write_file(text)
-  local path = os.tmpname()
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-  return path
-end
+local write_file = helpers.temp_file
 
 function M.build(spec)
   local format = spec.format or "csv"
@@ -77,9 +71,7 @@ function M.run(sim, pack, path, args)
   local rep = os.tmpname()
   local out, code, err = sim.sh(q(helpers.host()) .. " run " .. pack .. " " .. q(path) ..
     " --report " .. q(rep) .. " " .. (args or "") .. " </dev/null")
-  local f = io.open(rep, "rb")
-  local text = f and f:read("a") or ""
-  if f then f:close() end
+  local text = helpers.read_file(rep) or ""
   os.remove(rep)
   local rows = {}
   if text ~= "" then
@@ -107,6 +99,27 @@ function M.check(rows, fx, ok)
       assert.matches(want.message, r.message or "", 1, false, "row " .. i)
     end
   end
+end
+
+--- dry_then_real(sim, pack, fx, args) -> the real run's stderr: the pack on fixture fx,
+-- first with --dry-run (good rows valid, bad rows skipped), then for real; both reports
+-- checked row by row, and the exit codes (1 when some row is skipped or fails)
+function M.dry_then_real(sim, pack, fx, args)
+  local rows, code, out = M.run(sim, pack, fx.path, "--dry-run " .. (args or ""))
+  assert.are.equal(M.count(fx, "skipped") > 0 and 1 or 0, code, out)
+  M.check(rows, fx, "valid")
+  local err
+  rows, code, _, err = M.run(sim, pack, fx.path, args)
+  assert.are.equal((M.count(fx, "skipped") + M.count(fx, "failed")) > 0 and 1 or 0, code, err)
+  M.check(rows, fx)
+  return err
+end
+
+--- send(sim, command) -> the decoded JSON answer of `ocip send --json COMMAND` (asserted ok)
+function M.send(sim, command)
+  local out, code, err = sim.sh(helpers.shell_quote(helpers.host()) .. " send --json " .. command)
+  assert(code == 0, command .. ": " .. err)
+  return require("cjson").decode(out)
 end
 
 --- count(fx, outcome) -> how many rows should end with outcome ("sent": every row but
