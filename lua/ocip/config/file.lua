@@ -89,12 +89,7 @@ end
 
 -- JSON ---------------------------------------------------------------------------------
 
-local JSON_ESC = { ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t",
-  ["\b"] = "\\b", ["\f"] = "\\f" }
-
-local function json_string(s)
-  return '"' .. s:gsub('[%c"\\]', function(ch) return JSON_ESC[ch] or ("\\u%04x"):format(ch:byte()) end) .. '"'
-end
+local json_string = require("ocip.jsontext").string
 
 -- empty: what an empty table is ("{}" for the sections keyed by id, else "[]")
 local function json_value(v, indent, out, empty)

@@ -19,25 +19,14 @@ local M = {}
 M.FORMATS = { csv = true, json = true, ndjson = true }
 M.FORMAT_NAMES = "csv, json, ndjson"
 
-local ESC = { ['"'] = '\\"', ["\\"] = "\\\\", ["\b"] = "\\b", ["\f"] = "\\f", ["\n"] = "\\n",
-  ["\r"] = "\\r", ["\t"] = "\\t" }
-
-local function json_string(s)
-  return '"' .. s:gsub('[%c"\\]', function(c)
-    return ESC[c] or ("\\u%04x"):format(c:byte())
-  end) .. '"'
-end
+local json_string = require("ocip.jsontext").string
 
 --- json_value(v) -> JSON text of a string, number, boolean, list or ocip.NIL
 function M.json_value(v)
   if v == nil or v == NIL then return "null" end
   local t = type(v)
   if t == "string" then return json_string(v) end
-  if t == "number" then
-    if math.type(v) == "integer" then return tostring(v) end
-    if v ~= v or v == math.huge or v == -math.huge then return "null" end
-    return ("%.17g"):format(v)
-  end
+  if t == "number" then return require("ocip.jsontext").number(v) end
   if t == "boolean" then return tostring(v) end
   if t == "table" then
     local parts = {}

@@ -75,13 +75,7 @@ end
 ---------------------------------------------------------------------------
 -- json mode
 
-local ESC = { ['"'] = '\\"', ["\\"] = "\\\\", ["\b"] = "\\b", ["\f"] = "\\f", ["\n"] = "\\n",
-  ["\r"] = "\\r", ["\t"] = "\\t" }
-local function json_string(s)
-  return '"' .. s:gsub('[%c"\\]', function(c)
-    return ESC[c] or ("\\u%04x"):format(c:byte())
-  end) .. '"'
-end
+local json_string = require("ocip.jsontext").string
 
 -- The keys of a record in the order they print: _type first, then pretty's order.
 local function record_keys(v)
@@ -101,11 +95,7 @@ function json(v, indent, seen)
   local t = type(v)
   if v == nil or v == NIL then return "null" end
   if t == "boolean" then return tostring(v) end
-  if t == "number" then
-    if math.type(v) == "integer" then return ("%d"):format(v) end
-    if v ~= v or v == math.huge or v == -math.huge then return "null" end
-    return ("%.17g"):format(v)
-  end
+  if t == "number" then return require("ocip.jsontext").number(v) end
   if t ~= "table" or (getmetatable(v) ~= nil and not is_octable(v)) then return json_string(tostring(v)) end
   if seen[v] then return json_string("(cycle)") end
   seen[v] = true
