@@ -3,6 +3,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <lauxlib.h>
+#ifdef __linux__
+#include <sys/timerfd.h>
+#include <unistd.h>
+#endif
 #include "bindings/core.h"
 #include "bindings/loop_private.h"
 
@@ -59,6 +63,92 @@ static int l_sleep(lua_State *L) {
     loop_await_check(L, "ocip.sleep");           /* raise before allocating */
     sleep_rec *rec = loop_xcalloc(L, sizeof *rec);
     rec->w = ocip_await(L, "ocip.sleep", sleep_cancel, rec);
+    uv_timer_init(&lp->uv, &rec->h);
+    timer_start(lp, &rec->h, sleep_fire, ms);
+    return lua_yield(L, 0);
+}
+
+/* ---- core.sleep_until: to the microsecond --------------------------------- */
+
+/* libuv timers count whole milliseconds from a millisecond-floored loop clock, so a
+ * wait for a point in time ends up to a millisecond early or late. The simulator's
+ * latency (reply at arrival + N ms) needs better: on Linux a timerfd armed with the
+ * absolute time on CLOCK_MONOTONIC (uv_hrtime's clock, hence core.now's) and polled
+ * by the loop wakes the task within tens of microseconds. Elsewhere: a millisecond
+ * timer, rounded up (never early). */
+#ifdef __linux__
+typedef struct {
+    uv_poll_t h;
+    int fd;
+    ocip_waiter *w;
+} until_rec;
+
+static void until_closed(uv_handle_t *h) {
+    until_rec *u = (until_rec *)h;
+    close(u->fd);
+    free(u);
+}
+
+static void until_fire(uv_poll_t *h, int status, int events) {
+    (void)status;
+    (void)events;
+    until_rec *u = (until_rec *)h;
+    uv_poll_stop(h);
+    ocip_wake(u->w, NULL, NULL);
+    uv_close((uv_handle_t *)h, until_closed);
+}
+
+static void until_cancel(void *data) {
+    until_rec *u = data;
+    uv_poll_stop(&u->h);
+    ocip_wake(u->w, NULL, NULL);
+    uv_close((uv_handle_t *)&u->h, until_closed);
+}
+
+/* 0 when the task now waits on a timerfd; -1 when one cannot be made (no wait begun). */
+static int until_timerfd(lua_State *L, ocip_loop *lp, lua_Number at) {
+    int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (fd < 0) return -1;
+    lua_Number ns = at * 1e9;
+    struct itimerspec its = {0};
+    its.it_value.tv_sec = (time_t)(ns / 1e9);
+    its.it_value.tv_nsec = (long)(ns - (lua_Number)its.it_value.tv_sec * 1e9);
+    if (its.it_value.tv_nsec < 0 || its.it_value.tv_nsec >= 1000000000L) its.it_value.tv_nsec = 0;
+    if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0) its.it_value.tv_nsec = 1; /* 0 disarms */
+    until_rec *u = calloc(1, sizeof *u);
+    if (!u || timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL) != 0 || uv_poll_init(&lp->uv, &u->h, fd) != 0) {
+        free(u);
+        close(fd);
+        return -1;
+    }
+    u->fd = fd;
+    u->w = ocip_await(L, "ocip.sleep_until", until_cancel, u);
+    uv_poll_start(&u->h, UV_READABLE, until_fire);
+    return 0;
+}
+#endif
+
+/* core.sleep_until(t): waits until core.now() >= t (t on core.now()'s clock, seconds);
+ * a time already past is a cooperative yield. */
+static int l_sleep_until(lua_State *L) {
+    ocip_loop *lp = ocip_loop_get(L);
+    lua_Number at = luaL_checknumber(L, 1);
+    lua_Number left = at - (lua_Number)uv_hrtime() / 1e9;
+    if (!(left > 0) || !(at < 1e12)) {
+        ocip_waiter *w = ocip_await(L, "ocip.sleep_until", NULL, NULL);
+        w->yielded = 1;
+        ocip_wake(w, NULL, NULL);
+        return lua_yield(L, 0);
+    }
+    loop_await_check(L, "ocip.sleep_until");
+#ifdef __linux__
+    if (until_timerfd(L, lp, at) == 0) return lua_yield(L, 0);
+#endif
+    lua_pushnumber(L, left);
+    lua_replace(L, 1);
+    uint64_t ms = to_ms(L, 1);
+    sleep_rec *rec = loop_xcalloc(L, sizeof *rec);
+    rec->w = ocip_await(L, "ocip.sleep_until", sleep_cancel, rec);
     uv_timer_init(&lp->uv, &rec->h);
     timer_start(lp, &rec->h, sleep_fire, ms);
     return lua_yield(L, 0);
@@ -302,7 +392,7 @@ void loop_cancel_timers(ocip_loop *lp) {
 }
 
 static const luaL_Reg core_funcs[] = {
-    {"sleep", l_sleep}, {"now", l_now}, {"park", l_park}, {"unpark", l_unpark},
+    {"sleep", l_sleep}, {"sleep_until", l_sleep_until}, {"now", l_now}, {"park", l_park}, {"unpark", l_unpark},
     {"join", loop_l_join}, {NULL, NULL},
 };
 

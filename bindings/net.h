@@ -66,6 +66,7 @@ struct net_conn {
     uv_timer_t *rtimer;         /* conn:read(dec, max, timeout): made once, reused */
     int read_timed_out;         /* it fired while a reader waited */
     double read_deadline;       /* of the current streaming read: loop time in ms, or -1 */
+    uint64_t last_in;           /* uv_hrtime() of the last read that brought bytes (conn:arrived) */
 };
 
 net_conn *net_conn_new(uv_loop_t *uv, int raw, size_t max_document, size_t max_queue);

@@ -224,6 +224,16 @@ static int l_gc(lua_State *L) {
     return 0;
 }
 
+/* conn:arrived() -> when the last bytes read so far came off the socket, on core.now()'s
+ * clock (seconds), or nil before any. The simulator counts its latency from there, not
+ * from when its task got to the document (it may be busy with another connection's). */
+static int l_arrived(lua_State *L) {
+    net_conn *c = check_conn(L);
+    if (!c->last_in) return 0;
+    lua_pushnumber(L, (lua_Number)c->last_in / 1e9);
+    return 1;
+}
+
 static int l_peer(lua_State *L) {
     lua_pushstring(L, check_conn(L)->peer);
     return 1;
@@ -239,7 +249,7 @@ static int l_tostring(lua_State *L) {
 
 static const luaL_Reg conn_methods[] = {
     {"read", l_read}, {"finish", l_finish}, {"write", l_write}, {"flush", l_flush}, {"close", l_close},
-    {"peer", l_peer}, {NULL, NULL},
+    {"peer", l_peer}, {"arrived", l_arrived}, {NULL, NULL},
 };
 
 void net_open_conn(lua_State *L) {

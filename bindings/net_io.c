@@ -393,10 +393,10 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
                              nread == UV_EOF ? "" : ": ", nread == UV_EOF ? "" : uv_strerror((int)nread));
         else if (nread == UV_EOF) c->eof = 1;
         else net_set_error(c, "closed", "connection lost: %s", uv_strerror((int)nread));
-    } else if (c->tls) {
-        tls_pump(c, buf->base, (size_t)nread);
     } else {
-        deliver(c, buf->base, (size_t)nread);
+        c->last_in = uv_hrtime();
+        if (c->tls) tls_pump(c, buf->base, (size_t)nread);
+        else deliver(c, buf->base, (size_t)nread);
     }
     if (c->state == C_OPEN) {
         wake_reader(c);

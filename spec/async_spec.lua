@@ -75,6 +75,30 @@ describe("scheduler", function()
     assert.equal("number", type(async.now()))
   end)
 
+  it("core.sleep_until wakes at or after its time, never before; a past time only yields", function()
+    local early, past_ok, cancelled = run(function()
+      local early = {}
+      for i = 1, 20 do
+        local due = core.now() + 0.001 + (i % 5) * 0.0007
+        core.sleep_until(due)
+        local now = core.now()
+        if now < due then early[#early + 1] = due - now end
+      end
+      local t0 = core.now()
+      core.sleep_until(t0 - 1) -- already past: a cooperative yield
+      local past_ok = core.now() - t0 < 0.5
+      -- a task cancelled while it waits ends at once (its timer is released)
+      local sleeper = async.spawn(function() core.sleep_until(core.now() + 30) end)
+      async.sleep(0)
+      sleeper:cancel()
+      local ok = sleeper:join()
+      return early, past_ok, ok == false
+    end)
+    assert.are.same({}, early)
+    assert.is_true(past_ok)
+    assert.is_true(cancelled)
+  end)
+
   it("parks and unparks with values", function()
     local a, b, again = run(function()
       local t = async.spawn(function() return core.park() end)

@@ -66,6 +66,17 @@ local DOC = '<?xml version="1.0" encoding="ISO-8859-1"?>\n<BroadsoftDocument pro
   .. '<!-- </BroadsoftDocument> --><t><![CDATA[</command>]]></t></command></BroadsoftDocument>'
 
 describe("core.tcp_connect / tcp_listen", function()
+  it("conn:arrived() is when the bytes of what was read came off the socket", function()
+    with_pair(10, nil, nil, function(c, s)
+      assert.is_nil(s:arrived()) -- nothing read yet
+      local before = core.now()
+      assert(c:write(DOC))
+      assert.equal(DOC, s:read())
+      local at = s:arrived()
+      assert.is_true(at >= before and at <= core.now(), ("%s not in [%s, %s]"):format(at, before, core.now()))
+    end)
+  end)
+
   it("reports the chosen port and echoes documents both ways", function()
     run(10, function()
       local srv <close> = listen()
