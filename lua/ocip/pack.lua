@@ -384,6 +384,10 @@ function Pack:run(c, items, fn, opts)
   self.running = run
   local bar = progress.new{ total = #items, label = opts.label or self.name }
   local recorded = {}
+  -- Reading and validating every row left garbage: collect it now, while nothing is in
+  -- flight, rather than in a collector cycle that would stall the sessions (measured:
+  -- a 20-30 ms stall of all four sessions early in a 10,000-row bulk run).
+  collectgarbage()
   local t0 = ocip.now()
   local results, errors
   do
