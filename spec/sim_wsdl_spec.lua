@@ -36,6 +36,42 @@ describe("ocip sim WSDL", function()
     return
   end
 
+  it("reads a request whose header trickles in a byte at a time (and one sent whole)", function()
+    with_soap(function(sim)
+      local path = sim.soap_url:match("^https?://[^/]+(/.*)$")
+      local doc = '<?xml version="1.0" encoding="UTF-8"?><BroadsoftDocument protocol="OCI" xmlns="C" '
+        .. 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><sessionId xmlns="">trickle-1</sessionId>'
+        .. '<command xsi:type="AuthenticationRequest" xmlns=""><userId>' .. sim.admin .. '</userId></command>'
+        .. '</BroadsoftDocument>'
+      local body = assert(soap.envelope(doc))
+      local request = ("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/xml; charset=utf-8\r\n"
+        .. "SOAPAction: \"\"\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s"):format(path, #body, body)
+      local head_len = request:find("\r\n\r\n", 1, true) + 3
+      for _, step in ipairs { 1, 3, #request } do
+        local conn <close> = assert(core.tcp_connect { host = "127.0.0.1", port = sim.soap_port, mode = "raw",
+          timeout = 10 })
+        local i = 1
+        while i <= #request do
+          -- the header piece by piece; the body (after the header's last piece) in one go
+          local j = i <= head_len and math.min(i + step - 1, head_len) or #request
+          assert(conn:write(request:sub(i, j)))
+          if j < head_len then core.sleep(0.0005) end
+          i = j + 1
+        end
+        local got = {}
+        while true do
+          local chunk = conn:read()
+          if not chunk then break end
+          got[#got + 1] = chunk
+        end
+        local reply = table.concat(got)
+        assert.truthy(reply:find("^HTTP/1%.1 200"), ("step %d: %s"):format(step, reply:sub(1, 200)))
+        local inner = assert(soap.parse_response(reply:match("\r\n\r\n(.*)$")))
+        assert.truthy(inner:find("AuthenticationResponse", 1, true), ("step %d: %s"):format(step, inner))
+      end
+    end)
+  end)
+
   it("answers GET ...?wsdl with a well-formed rpc/encoded WSDL naming the operation and address", function()
     with_soap(function(sim)
       local r = assert(get(sim.soap_url .. "?wsdl"))

@@ -298,12 +298,23 @@ end
 -- Reads one HTTP request from conn (buffered in st.buf): method, path, headers, body.
 local function read_request(conn, st)
   local hend = st.buf:find("\r\n\r\n", 1, true)
-  while not hend do
-    if #st.buf > MAX_HEADER then return nil, 413 end
-    local chunk = conn:read()
-    if not chunk then return nil end
-    st.buf = st.buf .. chunk
-    hend = st.buf:find("\r\n\r\n", 1, true)
+  if not hend then
+    -- a header that trickles in: the pieces are kept apart and joined once, and only
+    -- the new bytes (with the 3 before them) are searched, so a slow sender costs
+    -- linear time, not a copy of everything so far per piece
+    local parts, have, tail = { st.buf }, #st.buf, st.buf:sub(-3)
+    while not hend do
+      if have > MAX_HEADER then return nil, 413 end
+      local chunk = conn:read()
+      if not chunk then return nil end
+      local at = (tail .. chunk:sub(1, 3)):find("\r\n\r\n", 1, true) or
+        (chunk:find("\r\n\r\n", 1, true) and chunk:find("\r\n\r\n", 1, true) + #tail)
+      parts[#parts + 1] = chunk
+      if at then hend = have - #tail + at end
+      have = have + #chunk
+      tail = #chunk >= 3 and chunk:sub(-3) or (tail .. chunk):sub(-3)
+    end
+    st.buf = table.concat(parts)
   end
   local head = st.buf:sub(1, hend - 1)
   st.buf = st.buf:sub(hend + 4)
